@@ -1,0 +1,52 @@
+"""``moviec check SCENE...``: validate scene files (without the dataset unless ``--data``)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from movie_compiler.commands._scene_args import add_scene_options
+from movie_compiler.config.load import load_scene
+from movie_compiler.errors import ExitCode, MoviecError
+from movie_compiler.plan import plan
+
+log = logging.getLogger(__name__)
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "check",
+        help="validate scene files",
+        description="Validate scene files. Prints one line per problem, "
+        "PATH:LINE:COL: key.path: message, and exits 2 if any scene is invalid.",
+    )
+    parser.add_argument("scenes", nargs="+", metavar="SCENE")
+    parser.add_argument(
+        "--data",
+        action="store_true",
+        help="also open the dataset: the array exists, is 3-D, has the scene's dtype, and "
+        "its values meet the colour points",
+    )
+    add_scene_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    failed = False
+    for path in args.scenes:
+        try:
+            loaded = load_scene(path, args.overrides, args.profile)
+            frames = plan(loaded.scene)
+            if args.data:
+                from movie_compiler.data.dataset import check_data
+
+                check_data(loaded)
+        except MoviecError as error:
+            failed = True
+            for line in error.lines:
+                sys.stderr.write(f"{line}\n")
+            continue
+        seconds = frames.frames / frames.fps
+        print(f"{path}: ok ({len(frames.shots)} shots, {frames.frames} frames, {seconds:.1f} s)")
+    return int(ExitCode.INVALID if failed else ExitCode.OK)

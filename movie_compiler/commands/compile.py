@@ -1,0 +1,49 @@
+"""``moviec compile SCENE -o DIR``: write the pvpython script and its frame plan."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from movie_compiler import generate
+from movie_compiler.commands._scene_args import add_scene_options
+from movie_compiler.config.load import load_scene
+from movie_compiler.errors import ExitCode, MoviecError
+from movie_compiler.plan import plan
+
+log = logging.getLogger(__name__)
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "compile",
+        help="write the pvpython script and frame plan of a scene",
+        description="Compile a scene into DIR/render.py and DIR/plan.json without running "
+        "ParaView. If the dataset is present, DIR/dataset.xdmf is written too, so that "
+        "`pvbatch DIR/render.py` renders the frames.",
+    )
+    parser.add_argument("scene", metavar="SCENE")
+    parser.add_argument("-o", "--output", required=True, type=Path, metavar="DIR")
+    add_scene_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    loaded = load_scene(args.scene, args.overrides, args.profile)
+    frames = plan(loaded.scene)
+    written = generate.write(args.output, loaded, frames)
+    log.info("wrote %s and %s", written["script"], written["plan"])
+    try:
+        from movie_compiler.data.dataset import write_description
+
+        description = write_description(loaded, args.output / generate.DATASET_NAME)
+    except MoviecError as error:
+        log.warning(
+            "no %s: %s (build writes it when the dataset is present)",
+            generate.DATASET_NAME,
+            error.lines[0],
+        )
+    else:
+        log.info("wrote %s", description)
+    return int(ExitCode.OK)

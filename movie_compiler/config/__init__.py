@@ -1,0 +1,1 @@
+"""The scene file: its model, its loading and validation, its JSON Schema."""

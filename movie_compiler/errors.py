@@ -1,0 +1,88 @@
+"""Errors that reach the user as a message and an exit code, never as a traceback.
+
+Exit codes (documented in docs/cli.md):
+
+====  ===========================================================================
+0     success
+1     a build step failed: ParaView or ffmpeg exited with an error (see its log)
+2     invalid input: scene file, command-line option, or input data
+3     a requirement is missing: ParaView, a renderer, an X server, disk space
+130   interrupted (Ctrl-C); everything written so far is complete and kept
+====  ===========================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The process exit codes of ``moviec``."""
+
+    OK = 0
+    FAILED = 1
+    INVALID = 2
+    MISSING = 3
+    INTERRUPTED = 130
+
+
+class MoviecError(Exception):
+    """A problem the user can act on. ``str(error)`` is the whole message."""
+
+    code: ExitCode = ExitCode.FAILED
+
+    def __init__(self, message: str, code: ExitCode | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+    @property
+    def lines(self) -> list[str]:
+        """The message as the lines printed to standard error."""
+        return str(self).splitlines()
+
+
+class InputError(MoviecError):
+    """The user's input (scene, options, data files) is invalid."""
+
+    code = ExitCode.INVALID
+
+
+class ToolError(MoviecError):
+    """ParaView or ffmpeg failed."""
+
+    code = ExitCode.FAILED
+
+
+class MissingRequirement(MoviecError):
+    """Something this machine lacks: ParaView, a renderer, an X server."""
+
+    code = ExitCode.MISSING
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in a scene: ``PATH:LINE:COL: key.path: message``."""
+
+    where: str
+    """``file:line:col``, or the command-line option that set the value."""
+    key: str
+    """The key path in the scene, such as ``shots[1].keyframes[2].position``."""
+    message: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.where}: {self.key}: {self.message}"
+            if self.key
+            else f"{self.where}: {self.message}"
+        )
+
+
+class SceneError(InputError):
+    """A scene file has one or more problems; each is printed on its own line."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))

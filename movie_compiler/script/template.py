@@ -1,0 +1,267 @@
+# @header
+# Run it with ParaView's pvbatch (it needs an X server, or a ParaView built for EGL/OSMesa):
+#
+#     pvbatch render.py [--frames A:B[,C:D...]] [--output DIR] [--skip-existing] [--allow-blank]
+#
+# It reads the camera of every frame from plan.json beside it, renders each requested frame
+# exactly once and writes it as PNG under a temporary name, renamed when complete. For each
+# frame it prints one line: "moviec-frame INDEX RENDERS SECONDS PATH". Problems it can name end
+# in one line "moviec-error: MESSAGE" and exit code 2 (data) or 3 (this ParaView lacks
+# something). It imports only ParaView and the standard library.
+
+import argparse
+import importlib.util
+import json
+import os
+import sys
+import time
+
+from paraview import servermanager
+from paraview.simple import (
+    ColorBy,
+    CreateRenderView,
+    GetColorTransferFunction,
+    GetOpacityTransferFunction,
+    SaveScreenshot,
+    Show,
+    XDMFReader,
+)
+from paraview.vtk.vtkIOImage import vtkPNGReader
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# -- Scene ----------------------------------------------------------------------------------
+# @scene
+
+
+def fail(message, code):
+    sys.stdout.flush()
+    sys.stderr.write("moviec-error: " + message + "\n")
+    sys.stderr.flush()
+    sys.exit(code)
+
+
+def is_root():
+    return servermanager.vtkProcessModule.GetProcessModule().GetPartitionId() == 0
+
+
+def check_paraview():
+    manager = servermanager.vtkSMProxyManager
+    version = (manager.GetVersionMajor(), manager.GetVersionMinor())
+    if version < MIN_PARAVIEW:
+        need = ".".join(str(part) for part in MIN_PARAVIEW)
+        fail(f"ParaView {version[0]}.{version[1]} is too old; moviec needs {need} or newer", 3)
+
+
+# -- Data -----------------------------------------------------------------------------------
+# @data
+
+
+def load_data():
+    """Read the volume and check that the array is there."""
+    if not os.path.exists(DATA_FILE):
+        fail(f"dataset description {DATA_FILE} is missing (moviec writes it at build time)", 2)
+    reader = XDMFReader(FileNames=[DATA_FILE])
+    arrays = list(reader.PointData.keys())
+    name = ARRAY if ARRAY is not None else (arrays[0] if arrays else None)
+    if name not in arrays:
+        listed = ", ".join(arrays) or "none"
+        fail(f"array {name!r} is not in {DATA_FILE} (it has: {listed})", 2)
+    reader.PointArrayStatus = [name]
+    reader.UpdatePipeline()
+    return reader, name
+
+
+def normalisation(reader):
+    """Scale and offset that make the longest physical axis span 1.0, centred at the origin.
+
+    The physical extent of N voxels of spacing s is N * s (as in moviec's own XDMF files,
+    where this is the identity).
+    """
+    info = reader.GetDataInformation()
+    bounds, extent = info.GetBounds(), info.GetExtent()
+    lengths, lows = [], []
+    for axis in range(3):
+        count = extent[2 * axis + 1] - extent[2 * axis] + 1
+        low, high = bounds[2 * axis], bounds[2 * axis + 1]
+        spacing = (high - low) / (count - 1) if count > 1 else 0.0
+        lengths.append(count * spacing)
+        lows.append(low)
+    longest = max(lengths)
+    if longest <= 0.0:
+        fail(f"{DATA_FILE} holds a volume without extent", 2)
+    scale = 1.0 / longest
+    offset = [-(lows[axis] + lengths[axis] / 2.0) * scale for axis in range(3)]
+    return scale, offset
+
+
+# -- Display --------------------------------------------------------------------------------
+# @display
+
+
+def available_renderers(display):
+    """The volume renderers this ParaView can really draw with."""
+    modes = list(display.GetProperty("VolumeRenderingMode").Available)
+    ray_tracing = importlib.util.find_spec("vtkmodules.vtkRenderingRayTracing") is not None
+    if "OSPRay Based" in modes and not ray_tracing:
+        modes.remove("OSPRay Based")  # listed, but this build draws blank frames with it
+    return modes
+
+
+def show_volume(view, reader, array):
+    display = Show(reader, view)
+    display.SetRepresentationType("Volume")
+    ColorBy(display, ("POINTS", array))
+    modes = available_renderers(display)
+    chosen = next((mode for mode in RENDERERS if mode in modes), None)
+    if chosen is None:
+        wanted = " or ".join(repr(mode) for mode in RENDERERS)
+        fail(
+            f"volume renderer {wanted} is not available in this ParaView (it has: "
+            f"{', '.join(modes)}); choose one of those in volume.renderer, or list fallbacks "
+            'such as ["ospray", "gpu"]',
+            3,
+        )
+    display.VolumeRenderingMode = chosen
+    display.Shade = int(SHADE)
+    scale, offset = normalisation(reader)
+    display.Scale = [scale, scale, scale]
+    display.Position = offset
+    if OPACITY_UNIT_DISTANCE is not None:
+        display.ScalarOpacityUnitDistance = OPACITY_UNIT_DISTANCE / scale
+    return chosen
+
+
+def make_view():
+    view = CreateRenderView()
+    view.ViewSize = RESOLUTION
+    view.OrientationAxesVisibility = 0
+    view.UseColorPaletteForBackground = 0
+    view.Background = BACKGROUND
+    view.CameraParallelProjection = int(PROJECTION == "orthographic")
+    return view
+
+
+# -- Transfer functions ---------------------------------------------------------------------
+# @transfer
+
+
+def set_transfer_functions(array):
+    colors = GetColorTransferFunction(array)
+    colors.AutomaticRescaleRangeMode = "Never"
+    colors.ColorSpace = COLOR_SPACE
+    colors.RGBPoints = [value for point in COLOR_POINTS for value in point]
+    colors.ScalarRangeInitialized = 1.0
+    opacity = GetOpacityTransferFunction(array)
+    opacity.Points = [value for point in OPACITY_POINTS for value in point]
+    opacity.ScalarRangeInitialized = 1
+
+
+# -- Frames ---------------------------------------------------------------------------------
+# @frames
+
+
+def read_plan():
+    with open(PLAN_FILE, encoding="utf-8") as stream:
+        plan = json.load(stream)
+    if plan.get("scene_sha256") != SCENE_SHA256:
+        fail(f"{PLAN_FILE} was planned for another scene; compile the scene again", 2)
+    return plan
+
+
+def frame_paths(plan):
+    """Relative output path of every planned frame: SHOT_DIR/NNNNNN.png."""
+    paths = []
+    for shot in plan["shots"]:
+        for number in range(shot["stop"] - shot["first"]):
+            paths.append(f"{shot['dir']}/{number:06d}.png")
+    return paths
+
+
+def parse_frames(text, total):
+    """'A:B,C:D' (half-open ranges; 'A' alone is one frame) -> sorted frame indices."""
+    selected = set()
+    for part in text.split(","):
+        first, colon, stop = part.strip().partition(":")
+        start = int(first) if first else 0
+        end = (int(stop) if stop else total) if colon else start + 1
+        if not 0 <= start <= end <= total:
+            fail(f"--frames {part} is outside 0:{total}", 2)
+        selected.update(range(start, end))
+    return sorted(selected)
+
+
+def set_camera(view, camera, state):
+    camera.SetPosition(*state["position"])
+    camera.SetFocalPoint(*state["focal_point"])
+    camera.SetViewUp(*state["view_up"])
+    camera.SetViewAngle(state["view_angle"])
+    if "parallel_scale" in state:
+        camera.SetParallelScale(state["parallel_scale"])
+
+
+def is_blank(path):
+    """True when the image has one colour everywhere (the renderer drew nothing)."""
+    reader = vtkPNGReader()
+    reader.SetFileName(path)
+    reader.Update()
+    scalars = reader.GetOutput().GetPointData().GetScalars()
+    channels = min(3, scalars.GetNumberOfComponents())
+    return all(low == high for low, high in (scalars.GetRange(c) for c in range(channels)))
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Render frames of a moviec scene.")
+    parser.add_argument("--frames", help="frames to render, such as 0:100,150:200")
+    parser.add_argument("--output", default=os.path.join(HERE, "frames"))
+    parser.add_argument("--skip-existing", action="store_true")
+    parser.add_argument("--allow-blank", action="store_true")
+    args = parser.parse_args()
+
+    check_paraview()
+    plan = read_plan()
+    paths = frame_paths(plan)
+    total = len(paths)
+    if args.frames:
+        frames = parse_frames(args.frames, total)
+    else:
+        frames = list(range(0, total, plan["frame_step"]))
+    if args.skip_existing:
+        frames = [f for f in frames if not os.path.exists(os.path.join(args.output, paths[f]))]
+
+    view = make_view()
+    reader, array = load_data()
+    renderer = show_volume(view, reader, array)
+    set_transfer_functions(array)
+    camera = view.GetActiveCamera()
+    renders = [0]
+    count_render = lambda *_: renders.__setitem__(0, renders[0] + 1)  # noqa: E731
+    view.GetRenderWindow().AddObserver("StartEvent", count_render)
+    root = is_root()
+    if root:
+        print(f"moviec-start {len(frames)} {renderer.replace(' ', '_')}", flush=True)
+
+    for index in frames:
+        started = time.time()
+        renders[0] = 0
+        set_camera(view, camera, plan["frames"][index])
+        final = os.path.join(args.output, paths[index])
+        partial = final[: -len(".png")] + ".partial.png"
+        if root:
+            os.makedirs(os.path.dirname(final), exist_ok=True)
+        SaveScreenshot(partial, view, ImageResolution=RESOLUTION, TransparentBackground=0)
+        if root:
+            if not args.allow_blank and is_blank(partial):
+                os.remove(partial)
+                fail(
+                    f"frame {index} is blank (one colour everywhere): renderer {renderer!r} drew "
+                    "nothing; pass --allow-blank if the scene means it",
+                    3,
+                )
+            os.replace(partial, final)
+            seconds = time.time() - started
+            print(f"moviec-frame {index} {renders[0]} {seconds:.3f} {paths[index]}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
