@@ -43,6 +43,17 @@ class LoadedScene:
     """SHA-256 of the resolved scene (profile and overrides applied), hex."""
     profile: str | None = None
     overrides: tuple[str, ...] = ()
+    origins: _Origins | None = field(default=None, repr=False, compare=False)
+
+    def where(self, key: KeyPath) -> str:
+        """Where the value at ``key`` was set: ``file:line:col`` or the ``--set`` option."""
+        if self.origins is None:
+            return str(self.path)
+        return self.origins.where(key)
+
+    def problem(self, key: KeyPath, message: str) -> Problem:
+        """A located problem about the value at ``key``."""
+        return Problem(self.where(key), format_key(key), message)
 
     @property
     def base_dir(self) -> Path:
@@ -108,6 +119,7 @@ def load_scene(
         digest=scene_digest(scene),
         profile=profile,
         overrides=tuple(overrides),
+        origins=origins,
     )
 
 
