@@ -69,11 +69,11 @@ def _read_display(fd: int, process: subprocess.Popen[bytes]) -> str:
     while not data.endswith(b"\n"):
         remaining = deadline - time.monotonic()
         if remaining <= 0 or process.poll() is not None:
-            _stop(process)
-            stderr = (
-                process.stderr.read().decode(errors="replace").strip() if process.stderr else ""
-            )
-            detail = stderr.splitlines()[-1] if stderr else "no display number reported"
+            if process.poll() is None:
+                process.kill()
+            _, err = process.communicate()
+            lines = err.decode(errors="replace").strip().splitlines()
+            detail = lines[-1] if lines else "no display number reported"
             raise MissingRequirement(f"Xvfb did not start: {detail}")
         ready, _, _ = select.select([fd], [], [], min(remaining, 0.5))
         if ready:
