@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from movie_compiler import fsutil
+from movie_compiler.config import docs
 from movie_compiler.config.model import Scene
 from movie_compiler.errors import ExitCode, InputError
 
 DEFAULT_PATH = Path("schemas/scene.schema.json")
+DOCS_PATH = Path("docs/scene-format.md")
 
 
 def scene_schema() -> dict[str, Any]:
@@ -32,6 +34,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         description="Print the JSON Schema of scene files. Editors use it for completion and "
         "checks: put '#:schema ./schemas/scene.schema.json' on a scene's first line.",
     )
+    parser.add_argument(
+        "--markdown",
+        action="store_true",
+        help=f"the scene reference as Markdown ({DOCS_PATH}) instead of the JSON Schema",
+    )
     group = parser.add_mutually_exclusive_group()
     group.add_argument("-o", "--output", type=Path, metavar="FILE", help="write it to FILE")
     group.add_argument(
@@ -40,21 +47,25 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         const=DEFAULT_PATH,
         type=Path,
         metavar="FILE",
-        help=f"exit 2 if FILE (default {DEFAULT_PATH}) differs from the current schema",
+        help=f"exit 2 if FILE (default {DEFAULT_PATH}, or {DOCS_PATH} with --markdown) "
+        "differs from what would be generated now",
     )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    text = schema_text()
+    text = docs.markdown() if args.markdown else schema_text()
     if args.check is not None:
+        if args.markdown and args.check == DEFAULT_PATH:
+            args.check = DOCS_PATH
+        markdown = " --markdown" if args.markdown else ""
         try:
             committed = args.check.read_text(encoding="utf-8")
         except OSError as exc:
             raise InputError(f"{args.check}: cannot read: {exc.strerror}") from None
         if committed != text:
             raise InputError(
-                f"{args.check}: stale; regenerate it with: moviec schema -o {args.check}"
+                f"{args.check}: stale; regenerate it with: moviec schema{markdown} -o {args.check}"
             )
         print(f"{args.check}: up to date")
         return int(ExitCode.OK)
