@@ -1,0 +1,110 @@
+"""The frame cache: each shot's frames live in a folder named by a hash of what made them.
+
+A shot's key covers everything that changes its pixels and nothing else: the camera of each
+of its frames (so where it starts, its motion and its timing), the frame size and background,
+the projection, the volume settings (transfer functions, renderer, shading), the identity of
+the data it reads (files, sizes, modification times, array, subsample or pyramid level), the
+ParaView version and the render-script template. The scene's title, the other shots, the
+encoder settings and the frame step do not enter it. So:
+
+- an unchanged scene re-renders nothing, and an edit re-renders only the shots it touched;
+- frames of an older scene are never reused: another key is another folder;
+- an interrupted build resumes: frames are written under a temporary name and renamed when
+  complete, so every ``NNNNNN.png`` in a shot folder is a finished frame.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from movie_compiler import __version__, fsutil
+from movie_compiler.config.model import Scene
+from movie_compiler.plan import Plan, PlannedShot
+
+log = logging.getLogger(__name__)
+
+KEY_LENGTH = 20
+"""Hex digits of the SHA-256 used as a shot folder's name."""
+SHOT_RECORD = "shot.json"
+
+
+def template_digest() -> str:
+    """SHA-256 of the render-script template: a change to it is a change to the frames."""
+    text = resources.files("movie_compiler.script").joinpath("template.py").read_bytes()
+    return hashlib.sha256(text).hexdigest()
+
+
+def render_inputs(
+    scene: Scene, *, renderer: str, data_identity: Mapping[str, Any], paraview_version: str
+) -> dict[str, Any]:
+    """What every frame of the scene depends on besides its camera."""
+    return {
+        "resolution": list(scene.movie.resolution),
+        "background": list(scene.movie.background),
+        "projection": scene.camera.projection,
+        "volume": scene.volume.model_dump(mode="json", exclude={"renderer"}),
+        "renderer": renderer,
+        "data": dict(data_identity),
+        "paraview": paraview_version,
+        "template": template_digest(),
+    }
+
+
+def shot_key(plan: Plan, shot: PlannedShot, inputs: Mapping[str, Any]) -> str:
+    """The cache key of ``shot``'s frames."""
+    document = {
+        "cameras": [plan.camera(i) for i in range(shot.first, shot.stop)],
+        "inputs": inputs,
+    }
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:KEY_LENGTH]
+
+
+@dataclass(frozen=True)
+class FrameCache:
+    """Shot folders under one root (by default ``.moviec/frames`` beside the scene)."""
+
+    root: Path
+
+    def shot_dir(self, key: str) -> Path:
+        return self.root / key
+
+    def frame_path(self, plan: Plan, keys: Sequence[str], frame: int) -> Path:
+        shot = plan.shot_of(frame)
+        return self.shot_dir(keys[shot.index]) / f"{frame - shot.first:06d}.png"
+
+    def missing(self, plan: Plan, keys: Sequence[str], frames: Sequence[int]) -> list[int]:
+        """The frames of ``frames`` that have no finished file yet."""
+        return [f for f in frames if not self.frame_path(plan, keys, f).is_file()]
+
+    def prepare(self, plan: Plan, keys: Sequence[str], scene_file: Path) -> None:
+        """Create the shot folders, describe each one, and remove partial frames left by an
+        interrupted render."""
+        for shot, key in zip(plan.shots, keys, strict=True):
+            folder = self.shot_dir(key)
+            folder.mkdir(parents=True, exist_ok=True)
+            for stale in folder.glob("*.partial*"):
+                log.debug("removing unfinished %s", stale)
+                stale.unlink(missing_ok=True)
+            record = folder / SHOT_RECORD
+            if not record.exists():
+                description = {
+                    "moviec": __version__,
+                    "scene": str(scene_file),
+                    "shot": shot.name,
+                    "type": shot.kind,
+                    "frames": shot.frames,
+                }
+                fsutil.write_text(record, json.dumps(description, indent=1) + "\n")
+
+    def remove(self, plan: Plan, keys: Sequence[str], frames: Sequence[int]) -> None:
+        """Delete the files of ``frames`` (for ``--force``)."""
+        for frame in frames:
+            self.frame_path(plan, keys, frame).unlink(missing_ok=True)
