@@ -15,7 +15,7 @@ import tomllib
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import pydantic
@@ -99,7 +99,7 @@ def load_scene(
     origins = _Origins(shown, locate(text))
 
     if profile is not None:
-        raw = _apply_profile(raw, profile, origins)
+        raw = _apply_profile(raw, profile, origins, scene_path)
     for override in overrides:
         key, value = _parse_override(override)
         raw = _apply(raw, key, value, override, origins)
@@ -197,7 +197,10 @@ def draft_profile(raw: Raw) -> Raw:
 BUILTIN_PROFILES: dict[str, Callable[[Raw], Raw]] = {"draft": draft_profile}
 
 
-def _apply_profile(raw: Raw, name: str, origins: _Origins) -> Raw:
+def _apply_profile(raw: Raw, name: str, origins: _Origins, scene_path: Path) -> Raw:
+    """Merge profile ``name`` into ``raw``. A profile that does not set ``movie.output`` writes
+    its movie beside the scene's as ``NAME.PROFILE.SUFFIX``, so a draft never replaces the
+    final movie."""
     profiles = raw.get("profiles", {})
     if isinstance(profiles, dict) and name in profiles:
         changes = profiles[name]
@@ -208,14 +211,21 @@ def _apply_profile(raw: Raw, name: str, origins: _Origins) -> Raw:
             )
         for leaf, _ in _leaves(changes):
             origins.overrides.append((leaf, origins.where(("profiles", name, *leaf))))
-        return _merge(raw, changes)
-    if name in BUILTIN_PROFILES:
+    elif name in BUILTIN_PROFILES:
         changes = BUILTIN_PROFILES[name](raw)
         for leaf, _ in _leaves(changes):
             origins.overrides.append((leaf, f"--profile {name}"))
-        return _merge(raw, changes)
-    known = sorted({*BUILTIN_PROFILES, *(profiles if isinstance(profiles, dict) else {})})
-    raise InputError(f"{origins.file}: no profile {name!r} (the scene has: {', '.join(known)})")
+    else:
+        known = sorted({*BUILTIN_PROFILES, *(profiles if isinstance(profiles, dict) else {})})
+        raise InputError(f"{origins.file}: no profile {name!r} (the scene has: {', '.join(known)})")
+    merged = _merge(raw, changes)
+    movie = merged.setdefault("movie", {})
+    sets_output = isinstance(changes.get("movie"), dict) and "output" in changes["movie"]
+    if isinstance(movie, dict) and not sets_output:
+        output = movie.get("output")
+        base = PurePath(output) if isinstance(output, str) else PurePath(scene_path.stem + ".mp4")
+        movie["output"] = str(base.with_name(f"{base.stem}.{name}{base.suffix}"))
+    return merged
 
 
 def _parse_override(text: str) -> tuple[KeyPath, Any]:
