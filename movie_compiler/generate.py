@@ -1,13 +1,14 @@
 """Generate the pvpython script and the frame plan it reads.
 
 The script is the static template ``script/template.py`` with each section's constants
-inserted at its ``#@section`` marker. Every scene value enters the script through
+inserted at its ``# @section`` marker line. Every scene value enters the script through
 :mod:`movie_compiler.literal`; the same scene always gives the same bytes.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -22,6 +23,9 @@ SCRIPT_NAME = "render.py"
 PLAN_NAME = "plan.json"
 DATASET_NAME = "dataset.xdmf"
 MIN_PARAVIEW = (5, 10)
+
+_MARKER = re.compile(r"# @(\w+)")
+"""A line of the template where the generator inserts a section's constants."""
 
 RENDERER_MODES = {
     "smart": "Smart",
@@ -46,10 +50,13 @@ def render_script(loaded: LoadedScene) -> str:
     sections = _sections(loaded)
     out = []
     for line in template.splitlines():
-        if line.startswith("#@"):
-            out.append(sections[line[2:].strip()])
-        else:
+        marker = _MARKER.fullmatch(line)
+        if marker is None:
             out.append(line)
+            continue
+        out.append(sections.pop(marker.group(1)))
+    if sections:  # pragma: no cover - a template without a section's marker
+        raise RuntimeError(f"template.py has no marker for: {', '.join(sections)}")
     return "\n".join(out) + "\n"
 
 
