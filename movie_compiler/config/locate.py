@@ -17,6 +17,8 @@ from movie_compiler.config.keypath import KeyPath
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.S)
+_Part = tuple[str, tuple[int, int]]
+"""One part of a dotted key and where it starts."""
 _SIMPLE_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}
 
 
@@ -56,6 +58,7 @@ class _Scanner:
         self.positions = Positions()
         self.table: KeyPath = ()
         self.array_lengths: dict[KeyPath, int] = {}
+        self.implicit: set[KeyPath] = set()
 
     # -- positions --------------------------------------------------------------------------
 
@@ -105,8 +108,7 @@ class _Scanner:
         self.skip_inline_space()
         self.i += 1  # ]
         self.table = self.concrete(parts)
-        self.positions.values.setdefault(self.table, pos)
-        self.positions.keys.setdefault(self.table, pos)
+        self.define(self.table, pos, pos)
 
     def array_table_header(self) -> None:
         pos = self.here()
@@ -114,61 +116,80 @@ class _Scanner:
         parts = self.dotted_key()
         self.skip_inline_space()
         self.i += 2  # ]]
-        parent = (*self.concrete(parts[:-1]), parts[-1])
+        parent = (*self.concrete(parts[:-1]), parts[-1][0])
         index = self.array_lengths.get(parent, 0)
         self.array_lengths[parent] = index + 1
-        self.positions.values.setdefault(parent, pos)
-        self.positions.keys.setdefault(parent, pos)
+        self.define(parent, pos, pos)
         self.table = (*parent, index)
-        self.positions.values[self.table] = pos
-        self.positions.keys[self.table] = pos
+        self.define(self.table, pos, pos)
 
-    def concrete(self, parts: list[str]) -> KeyPath:
-        """Resolve header keys: a key naming an array of tables means its last element."""
+    def concrete(self, parts: list[_Part]) -> KeyPath:
+        """Resolve header keys: a key naming an array of tables means its last element.
+
+        Tables the header defines on the way (``a`` and ``a.b`` in ``[a.b.c]``) are located at
+        their own part of the header until a header of their own says otherwise.
+        """
         path: KeyPath = ()
-        for part in parts:
-            path = (*path, part)
+        for name, pos in parts:
+            path = (*path, name)
             if path in self.array_lengths:
                 path = (*path, self.array_lengths[path] - 1)
+            else:
+                self.define(path, pos, pos, implicit=True)
         return path
 
+    def define(
+        self, path: KeyPath, key: tuple[int, int], value: tuple[int, int], implicit: bool = False
+    ) -> None:
+        """Record where ``path`` is; an implicit definition never replaces another one."""
+        known = path in self.positions.values
+        if known and (implicit or path not in self.implicit):
+            return
+        self.positions.keys[path] = key
+        self.positions.values[path] = value
+        if implicit:
+            self.implicit.add(path)
+        else:
+            self.implicit.discard(path)
+
     def keyval(self, table: KeyPath) -> None:
-        key_pos = self.here()
         parts = self.dotted_key()
         self.skip_inline_space()
         self.i += 1  # =
         self.skip_inline_space()
-        path = table + tuple(parts)
-        for end in range(len(table) + 1, len(path)):  # dotted keys define tables on the way
-            self.positions.keys.setdefault(path[:end], key_pos)
-            self.positions.values.setdefault(path[:end], key_pos)
-        self.positions.keys[path] = key_pos
+        path = table
+        for name, pos in parts[:-1]:  # dotted keys define tables on the way
+            path = (*path, name)
+            self.define(path, pos, pos, implicit=True)
+        path = (*path, parts[-1][0])
+        self.positions.keys[path] = parts[-1][1]
         self.value(path)
 
     # -- keys -----------------------------------------------------------------------------
 
-    def dotted_key(self) -> list[str]:
+    def dotted_key(self) -> list[_Part]:
+        """The parts of a (dotted) key, each with the position where it starts."""
         parts = [self.simple_key()]
         while True:
             self.skip_inline_space()
             if self.peek() != ".":
                 return parts
             self.i += 1
-            self.skip_inline_space()
             parts.append(self.simple_key())
 
-    def simple_key(self) -> str:
+    def simple_key(self) -> _Part:
         self.skip_inline_space()
+        pos = self.here()
         ch = self.peek()
         if ch == '"':
-            return self.basic_string()
+            return self.basic_string(), pos
         if ch == "'":
-            return self.literal_string()
+            return self.literal_string(), pos
         match = _BARE_KEY.match(self.text, self.i)
         if match is None:  # pragma: no cover - tomllib accepted the document
             raise ValueError(f"unexpected character at {self.here()}")
         self.i = match.end()
-        return match.group()
+        return match.group(), pos
 
     # -- values ---------------------------------------------------------------------------
 
