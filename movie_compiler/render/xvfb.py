@@ -1,34 +1,28 @@
 """A private X server for one build: started on a free display, stopped on every exit path.
 
 Xvfb picks the display number itself and reports it on a pipe (``-displayfd``), so two builds
-never race for the same number. On Linux the server is also told to die with its parent
-(``PR_SET_PDEATHSIG``), so even ``kill -9`` of moviec leaves no Xvfb behind.
+never race for the same number. The server runs in its own session, so a Ctrl-C reaches moviec
+first and moviec stops pvbatch before the X server it draws on. On Linux it is also told to die
+with its parent (``PR_SET_PDEATHSIG``), so even ``kill -9`` of moviec leaves no Xvfb behind.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import select
 import shutil
-import signal
 import subprocess
-import sys
+import tempfile
 import time
 from collections.abc import Iterator
+from typing import IO
 
 from movie_compiler.errors import MissingRequirement
+from movie_compiler.render.process import spawn, stop
 
 SCREEN = "1280x1024x24"
 START_TIMEOUT = 20.0
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL("libc.so.6", use_errno=True)
-            libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 @contextlib.contextmanager
@@ -40,40 +34,42 @@ def xvfb(executable: str | None = None) -> Iterator[str]:
             "no X server: DISPLAY is not set and Xvfb is not installed "
             "(install it: apt-get install xvfb xauth)"
         )
-    read_end, write_end = os.pipe()
-    try:
-        process = subprocess.Popen(
-            [program, "-displayfd", str(write_end), "-screen", "0", SCREEN, "-nolisten", "tcp"],
-            pass_fds=(write_end,),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            preexec_fn=_die_with_parent,
-        )
-    except OSError as exc:
-        os.close(read_end)
-        os.close(write_end)
-        raise MissingRequirement(f"cannot start Xvfb ({program}): {exc.strerror}") from None
-    os.close(write_end)
-    try:
-        display = _read_display(read_end, process)
-        yield f":{display}"
-    finally:
-        os.close(read_end)
-        _stop(process)
+    # Xvfb's messages go to a file, not a pipe nobody drains while pvbatch runs.
+    command = [program, "-displayfd", "FD", "-screen", "0", SCREEN, "-nolisten", "tcp"]
+    with tempfile.TemporaryFile() as messages:
+        read_end, write_end = os.pipe()
+        try:
+            command[2] = str(write_end)
+            process = spawn(
+                command,
+                pass_fds=(write_end,),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=messages,
+            )
+        except OSError as exc:
+            os.close(read_end)
+            raise MissingRequirement(f"cannot start Xvfb ({program}): {exc.strerror}") from None
+        finally:
+            os.close(write_end)
+        try:
+            display = _read_display(read_end, process, messages)
+            yield f":{display}"
+        finally:
+            os.close(read_end)
+            stop(process)
 
 
-def _read_display(fd: int, process: subprocess.Popen[bytes]) -> str:
+def _read_display(fd: int, process: subprocess.Popen[bytes], messages: IO[bytes]) -> str:
     deadline = time.monotonic() + START_TIMEOUT
     data = b""
     while not data.endswith(b"\n"):
         remaining = deadline - time.monotonic()
         if remaining <= 0 or process.poll() is not None:
-            if process.poll() is None:
-                process.kill()
-            _, err = process.communicate()
-            lines = err.decode(errors="replace").strip().splitlines()
-            detail = lines[-1] if lines else "no display number reported"
+            stop(process)
+            messages.seek(0)
+            lines = messages.read().decode(errors="replace").strip().splitlines()
+            detail = lines[-1].strip() if lines else "no display number reported"
             raise MissingRequirement(f"Xvfb did not start: {detail}")
         ready, _, _ = select.select([fd], [], [], min(remaining, 0.5))
         if ready:
@@ -82,15 +78,3 @@ def _read_display(fd: int, process: subprocess.Popen[bytes]) -> str:
                 continue
             data += chunk
     return data.decode().strip()
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    if process.stderr is not None:
-        process.stderr.close()

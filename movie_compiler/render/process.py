@@ -1,0 +1,95 @@
+"""Child processes that never outlive moviec: their own process group, killed with their parent.
+
+Every helper program moviec starts (pvbatch, Xvfb) runs in a new session, so a Ctrl-C in the
+terminal reaches moviec alone and moviec stops its children in order (pvbatch first, then the
+X server they draw on). On Linux each child is also told to receive a signal when moviec dies
+(``PR_SET_PDEATHSIG``), so even ``kill -9`` of moviec leaves nothing behind.
+
+The death signal is tied to the *thread* that started the child: start children from a thread
+that lives as long as they do (the main thread, normally).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+PR_SET_PDEATHSIG = 1
+STOP_TIMEOUT = 5.0
+"""Seconds a child gets to exit after SIGTERM before it is killed."""
+
+
+def die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None]:
+    """A ``preexec_fn`` that makes the child receive ``sig`` when its parent dies."""
+
+    parent = os.getpid()
+
+    def preexec() -> None:  # pragma: no cover - runs in the child
+        if sys.platform.startswith("linux"):
+            with contextlib.suppress(OSError, AttributeError):
+                libc = ctypes.CDLL("libc.so.6", use_errno=True)
+                libc.prctl(PR_SET_PDEATHSIG, int(sig))
+                if os.getppid() != parent:  # the parent died before prctl took effect
+                    os.kill(os.getpid(), int(sig))
+
+    return preexec
+
+
+def spawn(command: list[str], **options: Any) -> subprocess.Popen[Any]:
+    """Start ``command`` in its own session, dying with moviec; ``options`` go to Popen."""
+    return subprocess.Popen(
+        command,
+        start_new_session=True,
+        preexec_fn=die_with_parent(),
+        **options,
+    )
+
+
+def stop(process: subprocess.Popen[Any], timeout: float = STOP_TIMEOUT) -> None:
+    """Terminate ``process`` and its process group; kill them if they linger."""
+    if process.poll() is not None:
+        return
+    _signal_group(process, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _signal_group(process, signal.SIGKILL)
+        process.wait()
+    # Helpers the child started in its group (such as mpiexec's ranks) go with it.
+    _signal_group(process, signal.SIGKILL)
+
+
+def stop_all(processes: list[subprocess.Popen[Any]], timeout: float = STOP_TIMEOUT) -> None:
+    """Terminate several processes at once, then wait for each."""
+    running = [process for process in processes if process.poll() is None]
+    for process in running:
+        _signal_group(process, signal.SIGTERM)
+    for process in running:
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _signal_group(process, signal.SIGKILL)
+            process.wait()
+        _signal_group(process, signal.SIGKILL)
+
+
+def _signal_group(process: subprocess.Popen[Any], sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, sig)
+
+
+def describe_exit(returncode: int) -> str:
+    """``exit 1``, or ``killed by SIGKILL`` for a negative return code."""
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return f"killed by {name}"
+    return f"exit {returncode}"
