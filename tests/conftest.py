@@ -88,3 +88,141 @@ def run_pvbatch(pvbatch: str, display: str):  # type: ignore[no-untyped-def]
         return result
 
     return run
+
+
+# -- scenes written by tests, and golden files --------------------------------------------------
+
+from collections.abc import Callable  # noqa: E402
+from typing import Any  # noqa: E402
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+MINIMAL_SCENE: dict[str, Any] = {
+    "dataset": {"path": "brain.h5", "array": "/t1", "voxel_size": [1.0, 1.0, 1.0]},
+    "volume": {
+        "colors": [[0, 0.0, 0.0, 0.0], [255, 1.0, 1.0, 1.0]],
+        "opacity": [[0, 0.0], [255, 1.0]],
+    },
+    "camera": {"position": [0.0, 0.0, 2.0]},
+    "shots": [{"type": "orbit", "frames": 4}],
+}
+"""The smallest valid scene (as parsed TOML)."""
+
+
+def toml_value(value: Any) -> str:
+    """``value`` as a TOML value (inline tables and arrays, basic strings)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        out = []
+        for ch in value:
+            if ch in '"\\':
+                out.append("\\" + ch)
+            elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+                out.append(f"\\u{ord(ch):04x}")
+            else:
+                out.append(ch)
+        return '"' + "".join(out) + '"'
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{toml_key(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(type(value).__name__)
+
+
+def toml_key(key: str) -> str:
+    bare = key and all(c.isascii() and (c.isalnum() or c in "_-") for c in key)
+    return key if bare else toml_value(key)
+
+
+def toml_document(scene: dict[str, Any]) -> str:
+    """A scene as a TOML document: one table per top-level key, one ``[[shots]]`` per shot."""
+    lines: list[str] = []
+    for name, table in scene.items():
+        if name == "shots":
+            for shot in table:
+                lines.append("[[shots]]")
+                lines.extend(f"{toml_key(k)} = {toml_value(v)}" for k, v in shot.items())
+                lines.append("")
+            continue
+        lines.append(f"[{toml_key(name)}]")
+        lines.extend(f"{toml_key(k)} = {toml_value(v)}" for k, v in table.items())
+        lines.append("")
+    return "\n".join(lines)
+
+
+def scene_with(**tables: Any) -> dict[str, Any]:
+    """The minimal scene with whole tables replaced or merged: ``scene_with(movie={...})``;
+    a table given as a dict is merged into the minimal one, ``shots`` replaces the list."""
+    import copy
+
+    scene = copy.deepcopy(MINIMAL_SCENE)
+    for name, value in tables.items():
+        if isinstance(value, dict):
+            scene[name] = {**scene.get(name, {}), **value}
+        else:
+            scene[name] = value
+    return scene
+
+
+@pytest.fixture
+def write_scene(tmp_path: Path) -> Callable[..., Path]:
+    """Write a scene as TOML into a temporary folder and return its path:
+    ``write_scene(movie={"title": "x"})`` merges tables into the minimal scene (``shots``
+    replaces the list), ``write_scene(scene=...)`` writes a whole scene dict."""
+
+    def write(scene: dict[str, Any] | None = None, name: str = "scene.toml", **tables: Any) -> Path:
+        path = tmp_path / name
+        text = toml_document(scene if scene is not None else scene_with(**tables))
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--regen-golden",
+        action="store_true",
+        default=False,
+        help="rewrite the golden files under tests/golden/ from the current output",
+    )
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """Compare ``text`` with ``tests/golden/NAME``; with --regen-golden, rewrite the file."""
+    import difflib
+
+    regen = bool(request.config.getoption("--regen-golden"))
+
+    def check(name: str, text: str) -> None:
+        path = GOLDEN / name
+        if regen:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8", newline="\n")
+            return
+        command = f"pytest {request.node.nodeid} --regen-golden"
+        if not path.exists():
+            pytest.fail(f"golden file {path} is missing; write it with:\n    {command}")
+        expected = path.read_text(encoding="utf-8")
+        if text != expected:
+            diff = "".join(
+                difflib.unified_diff(
+                    expected.splitlines(keepends=True),
+                    text.splitlines(keepends=True),
+                    fromfile=f"tests/golden/{name} (expected)",
+                    tofile=f"tests/golden/{name} (generated)",
+                )
+            )
+            pytest.fail(
+                f"generated output differs from tests/golden/{name}:\n{diff}\n"
+                f"If the change is intended, regenerate the golden files with:\n"
+                f"    {command}\n"
+                f"(or all of them: pytest --regen-golden) and record it in the CHANGELOG.",
+                pytrace=False,
+            )
+
+    return check
