@@ -26,14 +26,15 @@ from movie_compiler import fsutil
 from movie_compiler.config.model import Scene
 from movie_compiler.config.rules import CODEC_FOR_SUFFIX
 from movie_compiler.errors import InputError, MissingRequirement, ToolError
+from movie_compiler.render.process import describe_exit, spawn
 
 log = logging.getLogger(__name__)
 
 Codec = Literal["h264", "vp9", "gif"]
 
 DEFAULT_CRF: dict[str, int] = {"h264": 18, "vp9": 31}
-"""``-crf`` when the scene gives none: 18 for x264 (visually lossless), 31 for VP9 (the
-level YouTube-style guides recommend at 1080p). GIF has no CRF."""
+"""``-crf`` when the scene gives none: 18 for x264 (visually lossless), 31 for VP9 (Google's
+recommendation for 1080p video on demand). GIF has no CRF."""
 
 CONTAINER: dict[str, str] = {"h264": "mp4", "vp9": "webm", "gif": "gif"}
 """``-f``: the muxer of each codec."""
@@ -256,7 +257,7 @@ def _link_frames(frames: Sequence[Path], folder: Path) -> str:
 
 
 def _run(command: list[str], expected: int, log_path: Path, progress: bool, encoder: str) -> None:
-    """Run ffmpeg; follow its progress; kill it if this process is interrupted."""
+    """Run ffmpeg; follow its progress; kill it if moviec is interrupted."""
     log.debug("running %s", shlex.join(command))
     try:
         log_file = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 (closed below)
@@ -266,7 +267,7 @@ def _run(command: list[str], expected: int, log_path: Path, progress: bool, enco
         log_file.write(f"$ {shlex.join(command)}\n")
         log_file.flush()
         try:
-            process = subprocess.Popen(
+            process = spawn(  # its own session, dying with moviec
                 command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log_file,
                 text=True, encoding="utf-8", errors="replace",
             )  # fmt: skip
@@ -287,8 +288,7 @@ def _run(command: list[str], expected: int, log_path: Path, progress: bool, enco
                 f"{command[0]} has no {encoder} encoder; use the ffmpeg of imageio-ffmpeg "
                 f"(unset IMAGEIO_FFMPEG_EXE) or one built with it; see {log_path}"
             )
-        reason = f"killed by signal {-code}" if code < 0 else f"exit {code}"
-        raise ToolError(f"ffmpeg failed ({reason}); see {log_path}")
+        raise ToolError(f"ffmpeg failed ({describe_exit(code)}); see {log_path}")
     if written != expected:
         raise ToolError(f"ffmpeg wrote {written} of {expected} frames; see {log_path}")
 

@@ -352,7 +352,7 @@ def test_killed_ffmpeg(tmp_path: Path, frames: list[Path], monkeypatch: pytest.M
     exe = ffmpeg_executable()
     monkeypatch.setattr(encode_module, "ffmpeg_executable", lambda: exe)
     monkeypatch.setattr(subprocess, "Popen", KilledAtOnce)
-    with pytest.raises(ToolError, match=r"^ffmpeg failed \(killed by signal 9\); see "):
+    with pytest.raises(ToolError, match=r"^ffmpeg failed \(killed by SIGKILL\); see "):
         run_encode(frames, tmp_path / "movie.mp4", "h264")
     assert only_files(tmp_path) == ["logs"]
 
