@@ -83,7 +83,10 @@ class Rig:
 
 
 def orbit(start: Pose, axis: Vec, center: Vec, degrees: float, progress: float) -> Pose:
-    """``start`` turned by ``degrees * progress`` about ``axis`` through ``center``."""
+    """``start`` turned by ``degrees * progress`` about ``axis`` through ``center``; at
+    progress 0 exactly ``start`` (so shots join without a rounding step)."""
+    if progress == 0.0:
+        return start
     k = vec.unit(axis)
     angle = math.radians(degrees) * progress
     position = vec.add(center, vec.rotate(vec.sub(start.position, center), k, angle))
@@ -92,7 +95,10 @@ def orbit(start: Pose, axis: Vec, center: Vec, degrees: float, progress: float) 
 
 
 def dolly(start: Pose, factor: float, progress: float) -> Pose:
-    """``start`` moved along its view direction to ``factor ** progress`` of its distance."""
+    """``start`` moved along its view direction to ``factor ** progress`` of its distance; at
+    progress 0 exactly ``start``."""
+    if progress == 0.0:
+        return start
     distance = start.distance * factor**progress
     position = vec.sub(start.focal_point, vec.scale(start.forward, distance))
     return Pose(position, start.focal_point, start.view_up, start.view_angle)
