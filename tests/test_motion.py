@@ -46,6 +46,21 @@ def test_make_pose_makes_view_up_orthonormal() -> None:
     assert_orthonormal(pose)
 
 
+@pytest.mark.parametrize("length", [1.488, 0.1, 3.0, 1e-3, 7.3])
+def test_axis_aligned_cameras_stay_exact(length: float) -> None:
+    """The seed's camera at z = 1.488 looks along -z with up -x: no 0.9999999999999999."""
+    pose = make_pose((0.0, 0.0, length), (0.0, 0.0, 0.0), (-1.0, 0.0, 0.0), 30)
+    assert pose.forward == (0.0, 0.0, -1.0)
+    assert pose.view_up == (-1.0, 0.0, 0.0)
+    assert vec.unit((0.0, -length, 0.0)) == (0.0, -1.0, 0.0)
+
+
+def test_unit_of_zero_is_an_error() -> None:
+    with pytest.raises(ValueError) as error:
+        vec.unit((0.0, 0.0, 0.0))
+    assert str(error.value) == "zero-length vector"
+
+
 def test_rig_round_trip() -> None:
     rng = random.Random(7)
     for _ in range(200):

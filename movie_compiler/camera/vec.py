@@ -44,10 +44,11 @@ def norm(a: Vec) -> float:
 
 
 def unit(a: Vec) -> Vec:
+    """``a / |a|``, divided per component so that an axis-aligned vector comes out exact."""
     length = norm(a)
     if length == 0.0:
         raise ValueError("zero-length vector")
-    return scale(a, 1.0 / length)
+    return (a[0] / length, a[1] / length, a[2] / length)
 
 
 def lerp(a: Vec, b: Vec, t: float) -> Vec:
