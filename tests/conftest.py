@@ -195,6 +195,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
     """Compare ``text`` with ``tests/golden/NAME``; with --regen-golden, rewrite the file."""
     import difflib
+    import shlex
 
     regen = bool(request.config.getoption("--regen-golden"))
 
@@ -204,7 +205,7 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8", newline="\n")
             return
-        command = f"pytest {request.node.nodeid} --regen-golden"
+        command = f"pytest {shlex.quote(request.node.nodeid)} --regen-golden"
         if not path.exists():
             pytest.fail(f"golden file {path} is missing; write it with:\n    {command}")
         expected = path.read_text(encoding="utf-8")
