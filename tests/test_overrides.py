@@ -255,3 +255,11 @@ def test_digest_ignores_the_profiles_table_comments_and_layout(tmp_path: Path) -
     explicit = tmp_path / "explicit.toml"
     explicit.write_text(text.replace("[camera]", "[camera]\nview_angle = 30.0"), "utf-8")
     assert load_scene(explicit).digest == base
+
+
+def test_an_unknown_profile_is_an_input_error() -> None:
+    """The wording of the list is pinned (xfail) by tests/scenes/bad/profile_unknown.toml."""
+    with pytest.raises(InputError) as error:
+        load_scene(VERVET, profile="nope")
+    assert str(error.value).startswith(f"{VERVET}: no profile 'nope' (")
+    assert "draft" in str(error.value)
