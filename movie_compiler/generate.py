@@ -16,7 +16,7 @@ from typing import Any
 
 from movie_compiler import __version__, fsutil
 from movie_compiler.config.load import LoadedScene
-from movie_compiler.literal import assignment, comment, rows
+from movie_compiler.literal import assignment, comment, literal, rows
 from movie_compiler.plan import Plan
 
 SCRIPT_NAME = "render.py"
@@ -83,7 +83,7 @@ def _sections(loaded: LoadedScene) -> dict[str, str]:
         ),
         "data": "\n".join(
             [
-                f"DATA_FILE = os.path.join(HERE, {DATASET_NAME!r})  # written from dataset.*",
+                f"DATA_FILE = os.path.join(HERE, {literal(DATASET_NAME)})  # from dataset.*",
                 assignment("ARRAY", array_name(loaded), "dataset.array; None: the first array"),
             ]
         ),
@@ -112,7 +112,7 @@ def _sections(loaded: LoadedScene) -> dict[str, str]:
                 rows("OPACITY_POINTS", opacity, "scalar, opacity, midpoint, sharpness"),
             ]
         ),
-        "frames": f"PLAN_FILE = os.path.join(HERE, {PLAN_NAME!r})  # one camera per frame",
+        "frames": f"PLAN_FILE = os.path.join(HERE, {literal(PLAN_NAME)})  # one camera per frame",
     }
 
 
@@ -136,6 +136,23 @@ def plan_document(plan: Plan, digest: str, shot_dirs: list[str]) -> dict[str, An
     }
 
 
+def plan_json(document: Mapping[str, Any]) -> str:
+    """``plan.json``'s text: one line per shot and per frame, so diffs stay readable."""
+    lines = ["{"]
+    for i, (key, value) in enumerate(document.items()):
+        comma = "," if i < len(document) - 1 else ""
+        if isinstance(value, list):
+            lines.append(f" {json.dumps(key)}: [")
+            for j, item in enumerate(value):
+                more = "," if j < len(value) - 1 else ""
+                lines.append(f"  {json.dumps(item, ensure_ascii=False)}{more}")
+            lines.append(f" ]{comma}")
+        else:
+            lines.append(f" {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}{comma}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
 def write(
     out_dir: Path, loaded: LoadedScene, plan: Plan, shot_dirs: list[str] | None = None
 ) -> Mapping[str, Path]:
@@ -144,6 +161,6 @@ def write(
     script = out_dir / SCRIPT_NAME
     plan_file = out_dir / PLAN_NAME
     document = plan_document(plan, loaded.digest, dirs)
-    fsutil.write_text(plan_file, json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    fsutil.write_text(plan_file, plan_json(document))
     fsutil.write_text(script, render_script(loaded))
     return {"script": script, "plan": plan_file}

@@ -93,12 +93,17 @@ class Plan:
         return state
 
 
+def frames_in(seconds: float, fps: float) -> int:
+    """Frames in ``seconds`` at ``fps``, rounded half up (12.5 -> 13)."""
+    return math.floor(seconds * fps + 0.5)
+
+
 def shot_frames(shot: ShotBase, fps: float) -> int:
-    """A shot's length in frames (``frames``, or ``round(seconds * fps)``)."""
+    """A shot's length in frames (``frames``, or ``seconds * fps`` rounded half up)."""
     if shot.frames is not None:
         return shot.frames
     assert shot.seconds is not None  # the rules require one of them
-    return max(1, round(shot.seconds * fps))
+    return max(1, frames_in(shot.seconds, fps))
 
 
 def plan(scene: Scene) -> Plan:

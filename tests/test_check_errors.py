@@ -142,11 +142,6 @@ def test_crlf_scene_is_located_like_lf(capsys: pytest.CaptureFixture[str], tmp_p
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tomllib rejects a leading UTF-8 byte-order mark as 'invalid statement'; "
-    "the loader could skip it (or name it)",
-)
 def test_byte_order_mark_is_accepted(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     text = (ROOT / "scenes" / "vervet.toml").read_text("utf-8")
     scene = tmp_path / "vervet.toml"

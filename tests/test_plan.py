@@ -97,9 +97,10 @@ def test_a_360_degree_orbit_does_not_repeat_its_first_frame(write_scene: WriteSc
         (0.04, 25.0, 1),
         (1.0, 29.97, 30),
         (0.3, 30.0, 9),  # 8.999999999999998
-        (0.5, 25.0, 12),  # 12.5: Python's round() goes to the even neighbour
+        (0.5, 25.0, 13),  # 12.5 rounds half up
         (1.5, 25.0, 38),  # 37.5
         (0.06, 25.0, 2),  # 1.5
+        (0.1, 25.0, 3),  # 2.5
     ],
 )
 def test_seconds_round_to_frames(

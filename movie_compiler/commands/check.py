@@ -48,5 +48,6 @@ def run(args: argparse.Namespace) -> int:
                 sys.stderr.write(f"{line}\n")
             continue
         seconds = frames.frames / frames.fps
-        print(f"{path}: ok ({len(frames.shots)} shots, {frames.frames} frames, {seconds:.1f} s)")
+        shots = f"{len(frames.shots)} shot{'s' if len(frames.shots) != 1 else ''}"
+        print(f"{path}: ok ({shots}, {frames.frames} frames, {seconds:.1f} s)")
     return int(ExitCode.INVALID if failed else ExitCode.OK)

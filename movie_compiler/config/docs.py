@@ -66,7 +66,7 @@ def markdown() -> str:
         if note:
             parts.append(note + "\n")
         own = _own_fields(model)
-        model_schema = defs.get(model.__name__, {})
+        model_schema = defs.get(model.__name__) or model.model_json_schema()
         rows = ["| key | type | default | meaning |", "| --- | --- | --- | --- |"]
         for name in own:
             prop = model_schema.get("properties", {}).get(name, {})

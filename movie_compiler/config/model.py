@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
 SCHEMA_ID = "https://moviec.example.org/schemas/scene.schema.json"
+PROFILE_NAME = r"^[A-Za-z][A-Za-z0-9_-]*$"
+"""What a profile may be called: a letter, then letters, digits, '_' or '-'."""
 
 
 class Table(BaseModel):
@@ -63,8 +65,8 @@ class Movie(Table):
     ] = (1920, 1080)
     """Frame size in pixels, `[width, height]`; both even (H.264 and VP9 use yuv420p)."""
     fps: Annotated[Number, Field(gt=0.0, le=240.0)] = 25.0
-    """Frames per second of the movie; shots given in `seconds` get `round(seconds * fps)`
-    frames."""
+    """Frames per second of the movie; shots given in `seconds` get `seconds * fps` frames,
+    rounded half up."""
     background: RGB = (0.32, 0.34, 0.43)
     """Background colour `[r, g, b]`, each from 0 to 1."""
     output: Text | None = None
@@ -184,7 +186,7 @@ class ShotBase(Table):
     frames: Annotated[Int, Field(ge=1, le=1_000_000)] | None = None
     """Length in frames. Give `frames` or `seconds`, not both."""
     seconds: Positive | None = None
-    """Length in seconds (`round(seconds * movie.fps)` frames)."""
+    """Length in seconds (`seconds * movie.fps` frames, rounded half up)."""
     easing: Easing = "linear"
     """How the shot's progress follows time: `linear`, `ease-in`, `ease-out` or
     `ease-in-out`."""
@@ -197,6 +199,7 @@ class Orbit(ShotBase):
     construction."""
 
     type: Literal["orbit"]
+    """The kind of shot: `orbit`."""
     degrees: Annotated[Number, Field(allow_inf_nan=False)] = 360.0
     """Angle turned over the shot, right-handed about `axis`; negative turns the other way.
     A shot of N frames shows the angles `degrees * k / N`, so a 360 degree orbit loops without
@@ -213,6 +216,7 @@ class Flight(ShotBase):
     sphere of rotations (no roll wobble)."""
 
     type: Literal["flight"]
+    """The kind of shot: `flight`."""
     keyframes: Annotated[list[Keyframe], Field(min_length=1)]
     """Cameras to pass through, in order of `at`."""
     interpolation: Literal["linear", "spline"] = "spline"
@@ -224,6 +228,7 @@ class Dolly(ShotBase):
     """Move the camera along its view direction towards (or away from) the focal point."""
 
     type: Literal["dolly"]
+    """The kind of shot: `dolly`."""
     factor: Positive
     """Distance to the focal point at the end, as a multiple of the distance at the start:
     0.5 halves it. The distance changes geometrically, so the motion looks even."""
@@ -233,6 +238,7 @@ class Hold(ShotBase):
     """Keep the camera still."""
 
     type: Literal["hold"]
+    """The kind of shot: `hold`."""
 
 
 Shot = Annotated[Orbit | Flight | Dolly | Hold, Field(discriminator="type")]
@@ -288,8 +294,8 @@ class Scene(Table):
     """Camera motion, shot after shot; each starts where the previous one ended."""
     encode: Encode = Encode()
     """Encoder settings."""
-    profiles: dict[Annotated[Text, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")], dict[str, Any]] = (
-        Field(default_factory=dict)
+    profiles: dict[Annotated[Text, Field(pattern=PROFILE_NAME)], dict[str, Any]] = Field(
+        default_factory=dict
     )
     """Named sets of overrides, chosen with `--profile NAME`: each is a partial scene (for
     example `[profiles.preview.movie]` with `resolution = [960, 540]`). A `draft` profile

@@ -12,6 +12,7 @@ from pathlib import PurePath
 from movie_compiler.camera import vec
 from movie_compiler.config.keypath import KeyPath
 from movie_compiler.config.model import CameraState, Flight, Keyframe, Orbit, Scene
+from movie_compiler.plan import frames_in
 
 Finding = tuple[KeyPath, str]
 
@@ -86,7 +87,7 @@ def _dataset(scene: Scene) -> Iterator[Finding]:
             f"must be an HDF5 ({', '.join(HDF5_SUFFIXES)}) or XDMF ({', '.join(XDMF_SUFFIXES)}) "
             f"file, got {data.path!r}",
         )
-    if data.level is not None and data.subsample != (1, 1, 1):
+    if suffix in HDF5_SUFFIXES and data.level is not None and data.subsample != (1, 1, 1):
         yield (
             ("dataset", "level"),
             f"give subsample or level, not both (subsample = {list(data.subsample)})",
@@ -97,6 +98,13 @@ def _volume(scene: Scene) -> Iterator[Finding]:
     volume = scene.volume
     dtype = scene.dataset.dtype
     limits = DTYPE_RANGES[dtype]
+    for index, point in enumerate(volume.opacity):
+        if len(point) == 3:
+            yield (
+                ("volume", "opacity", index),
+                "expected 2 values [scalar, opacity] or 4 [scalar, opacity, midpoint, "
+                f"sharpness], got {len(point)}",
+            )
     for name, points in (("colors", volume.colors), ("opacity", volume.opacity)):
         for index, point in enumerate(points):
             for component, value in enumerate(point[1:], start=1):
@@ -133,7 +141,10 @@ def _scalars(
 def _camera(path: KeyPath, camera: CameraState | Keyframe) -> Iterator[Finding]:
     direction = vec.sub(vec.vec(camera.focal_point), vec.vec(camera.position))
     if vec.norm(direction) == 0.0:
-        yield ((*path, "focal_point"), f"must differ from position {list(camera.position)}")
+        yield (
+            (*path, "focal_point"),
+            f"must differ from position {_fmt(vec.vec(camera.position))}",
+        )
         return
     if camera.view_up is not None:
         if vec.norm(vec.vec(camera.view_up)) == 0.0:
@@ -141,7 +152,7 @@ def _camera(path: KeyPath, camera: CameraState | Keyframe) -> Iterator[Finding]:
         elif vec.parallel(direction, vec.vec(camera.view_up)):
             yield (
                 (*path, "view_up"),
-                f"{list(camera.view_up)} is parallel to the view direction "
+                f"{_fmt(vec.vec(camera.view_up))} is parallel to the view direction "
                 f"(focal_point - position = {_fmt(direction)})",
             )
 
@@ -153,7 +164,7 @@ def _shots(scene: Scene) -> Iterator[Finding]:
             yield ((*path,), "give its length: frames or seconds")
         elif shot.frames is not None and shot.seconds is not None:
             yield ((*path, "seconds"), f"give frames or seconds, not both (frames = {shot.frames})")
-        elif shot.seconds is not None and round(shot.seconds * scene.movie.fps) < 1:
+        elif shot.seconds is not None and frames_in(shot.seconds, scene.movie.fps) < 1:
             yield (
                 (*path, "seconds"),
                 f"{shot.seconds:g} s at {scene.movie.fps:g} fps is less than one frame",

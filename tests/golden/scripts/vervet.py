@@ -59,7 +59,7 @@ def check_paraview():
 
 
 # -- Data -----------------------------------------------------------------------------------
-DATA_FILE = os.path.join(HERE, 'dataset.xdmf')  # written from dataset.*
+DATA_FILE = os.path.join(HERE, 'dataset.xdmf')  # from dataset.*
 ARRAY = 'PLI'  # dataset.array; None: the first array
 
 
