@@ -58,6 +58,35 @@ def test_xvfb_serves_a_display_and_stops_after_the_block() -> None:
     assert not socket_of(display).exists()
 
 
+CONNECT = """\
+import ctypes, sys
+xlib = ctypes.CDLL("libX11.so.6")
+xlib.XOpenDisplay.restype = ctypes.c_void_p
+xlib.XCloseDisplay.argtypes = [ctypes.c_void_p]
+failed = 0
+for _ in range(150):
+    connection = xlib.XOpenDisplay(None)
+    if connection:
+        xlib.XCloseDisplay(connection)
+    else:
+        failed += 1
+print(failed)
+"""
+
+
+def test_clients_connecting_and_leaving_concurrently_are_all_served() -> None:
+    """Xvfb must not reset when its last client leaves (-noreset): a reset drops the
+    connections that arrive meanwhile, and pvbatch aborts with "bad X server connection"."""
+    with xvfb() as display:
+        env = {**os.environ, "DISPLAY": display}
+        clients = [
+            subprocess.Popen([sys.executable, "-c", CONNECT], env=env, stdout=subprocess.PIPE)
+            for _ in range(3)
+        ]
+        failures = [int(client.communicate()[0]) for client in clients]
+    assert failures == [0, 0, 0]
+
+
 def test_two_servers_get_different_displays() -> None:
     with xvfb() as first, xvfb() as second:
         assert first != second

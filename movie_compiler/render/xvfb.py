@@ -35,7 +35,9 @@ def xvfb(executable: str | None = None) -> Iterator[str]:
             "(install it: apt-get install xvfb xauth)"
         )
     # Xvfb's messages go to a file, not a pipe nobody drains while pvbatch runs.
-    command = [program, "-displayfd", "FD", "-screen", "0", SCREEN, "-nolisten", "tcp"]
+    # -noreset: by default the server resets when its last client disconnects, and drops
+    # connections that arrive meanwhile; pvbatch then aborts ("bad X server connection").
+    command = [program, "-displayfd", "FD", "-screen", "0", SCREEN, "-nolisten", "tcp", "-noreset"]
     with tempfile.TemporaryFile() as messages:
         read_end, write_end = os.pipe()
         try:
