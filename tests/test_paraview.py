@@ -18,7 +18,6 @@ from movie_compiler.render.paraview import (
     ParaViewInfo,
     display_env,
     find_pvbatch,
-    last_meaningful_line,
     probe,
 )
 
@@ -202,13 +201,6 @@ def test_probe_of_a_file_that_is_not_a_program(tmp_path: Path) -> None:
         f"{text} is not an executable file (install: apt-get install paraview "
         "python3-paraview xvfb xauth)"
     )
-
-
-def test_last_meaningful_line_skips_traceback_frames_and_blanks() -> None:
-    text = "warning: x\nTraceback (most recent call last):\n  File 'a'\n    1/0\n"
-    text += "ZeroDivisionError: z\n\n"
-    assert last_meaningful_line(text) == "ZeroDivisionError: z"
-    assert last_meaningful_line("\n  \n") == ""
 
 
 # -- display_env -------------------------------------------------------------------------------

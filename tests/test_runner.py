@@ -19,6 +19,7 @@ import pytest
 from test_xvfb import alive, children, wait_gone
 
 from movie_compiler.errors import InputError, MissingRequirement, ToolError
+from movie_compiler.render.messages import last_meaningful_line
 from movie_compiler.render.paraview import ParaViewInfo, probe
 from movie_compiler.render.runner import RenderReport, frame_ranges, render, split_frames
 
@@ -111,6 +112,36 @@ def test_split_frames_into_contiguous_parts_of_nearly_equal_size() -> None:
     assert split_frames([7, 3, 5], 8) == [[3], [5], [7]]
     assert split_frames(range(4), 1) == [[0, 1, 2, 3]]
     assert split_frames(range(4), 0) == [[0, 1, 2, 3]]
+
+
+ABORT = """\
+\x1b[0m\x1b[31m(   2.076s) [pvbatch         ]vtkXOpenGLRenderWindow.:465    ERR| \
+vtkXOpenGLRenderWindow (0x55c4efb7f750): bad X server connection. DISPLAY=:9999. Aborting.
+\x1b[0m
+\x1b[0m\x1b[1m\x1b[91m
+Loguru caught a signal: SIGABRT
+\x1b[0m\x1b[0m\x1b[31mStack trace:
+1       0x7fd68b5abeec /usr/bin/../lib/x86_64-linux-gnu/libc.so.6(+0x8aeec) [0x7fd68b5abeec]
+0       0x7fd68b55d050 /usr/bin/../lib/x86_64-linux-gnu/libc.so.6(+0x3c050) [0x7fd68b55d050]\x1b[0m
+\x1b[0m\x1b[31m(   2.077s) [pvbatch         ]               :0     FATL| Signal: SIGABRT\x1b[0m
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (
+            "warning: x\nTraceback (most recent call last):\n  File 'a'\n    1/0\n"
+            "ZeroDivisionError: z\n\n",
+            "ZeroDivisionError: z",
+        ),
+        (ABORT, "vtkXOpenGLRenderWindow: bad X server connection. DISPLAY=:9999. Aborting."),
+        ("\n  \n", ""),
+    ],
+    ids=["python", "vtk-abort", "nothing"],
+)
+def test_last_meaningful_line(text: str, line: str) -> None:
+    assert last_meaningful_line(text) == line
 
 
 def test_no_frames_starts_no_pvbatch(tmp_path: Path) -> None:

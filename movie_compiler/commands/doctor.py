@@ -1,14 +1,209 @@
-"""``moviec doctor``: not written yet."""
+"""``moviec doctor``: check that this machine can build movies, and say how to fix what is not.
+
+One line per check: its status (``ok``, ``warn``, ``FAIL``, ``info``, ``skip``), what was
+found, and for a problem what to do about it. Exit 0 when everything a build needs works,
+3 otherwise. A real test render makes it take a few seconds.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from movie_compiler.errors import ExitCode, MoviecError
+from movie_compiler.render.health import try_renderers
+from movie_compiler.render.paraview import ParaViewInfo, probe
+from movie_compiler.render.xvfb import xvfb
+
+GIB = 1024**3
+DISK_FAIL = 1 * GIB
+DISK_WARN = 10 * GIB
+ENCODERS = {"libx264": True, "libvpx-vp9": False, "gif": False}
+"""ffmpeg encoders moviec uses -> whether a build needs it (H.264 is the default)."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of one check."""
+
+    status: str
+    """``ok``; ``warn``: works, with a caveat; ``FAIL``: builds cannot work; ``info``; ``skip``."""
+    name: str
+    found: str
+    advice: str = ""
+    """What to do about it, for ``warn`` and ``FAIL``."""
+
+    def __str__(self) -> str:
+        if not self.advice:
+            return f"{self.status:<4}  {self.name}: {self.found}"
+        return f"{self.status:<4}  {self.name}: {self.found.rstrip('.')}; {self.advice}"
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("doctor", help="(not yet available)")
+    parser = sub.add_parser(
+        "doctor",
+        help="check ParaView, the display, ffmpeg and disk space",
+        description="Check that this machine can build movies: ParaView and its renderers, an X "
+        "display or Xvfb, a real test render, ffmpeg and its encoders, free disk space, MPI. "
+        "Prints one line per check with a fix for each problem; exits 0 if a build can work, "
+        "3 otherwise.",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    failed = False
+    for check in checks():
+        print(check, flush=True)
+        failed |= check.status == "FAIL"
+    print("some checks failed: fix them before building" if failed else "ready to build movies")
+    return int(ExitCode.MISSING if failed else ExitCode.OK)
+
+
+def checks() -> Iterator[Check]:
+    """Every check, in order; slow ones (the test render) run when their turn comes."""
+    info, check = _paraview()
+    yield check
+    if info is not None:
+        yield from _renderers(info)
+    with contextlib.ExitStack() as stack:
+        env, check = _display(info, stack)
+        yield check
+        if info is None or env is None:
+            yield Check("skip", "test render", "needs ParaView and a display")
+        else:
+            yield from _test_render(info, env)
+    yield _ffmpeg()
+    yield _disk()
+    yield _mpi()
+
+
+def _paraview() -> tuple[ParaViewInfo | None, Check]:
+    try:
+        info = probe(use_cache=False)
+    except MoviecError as error:  # its message says how to fix it
+        return None, Check("FAIL", "ParaView", str(error))
+    where = f"{info.executable}, Python {info.python}"
+    return info, Check("ok", "ParaView", f"{info.version} ({where})")
+
+
+def _renderers(info: ParaViewInfo) -> Iterator[Check]:
+    if not info.renderers:
+        yield Check("FAIL", "renderers", "none", "install a ParaView with volume rendering")
+        return
+    yield Check("ok", "renderers", ", ".join(info.renderers))
+    usable = " or ".join(name for name in info.renderers if name != "smart") or "smart"
+    if "ospray" not in info.renderers:
+        why = "no ray tracing" if "OSPRay Based" in info.modes else "no OSPRay"
+        yield Check("warn", "ospray", f"not in this ParaView build ({why})", f"use {usable}")
+
+
+def _display(
+    info: ParaViewInfo | None, stack: contextlib.ExitStack
+) -> tuple[dict[str, str] | None, Check]:
+    env = dict(os.environ)
+    if info is not None and not info.needs_display:
+        return env, Check("ok", "display", "not needed (ParaView renders headless: EGL/OSMesa)")
+    if env.get("DISPLAY"):
+        return env, Check("ok", "display", f"DISPLAY={env['DISPLAY']} (used as it is)")
+    program = shutil.which("Xvfb")
+    if program is None:
+        return None, Check(
+            "FAIL",
+            "display",
+            "DISPLAY is not set and Xvfb is not installed",
+            "install it: apt-get install xvfb xauth",
+        )
+    started = time.monotonic()
+    try:
+        display = stack.enter_context(xvfb(program))
+    except MoviecError as error:
+        return None, Check("FAIL", "display", str(error), "check the Xvfb installation")
+    seconds = time.monotonic() - started
+    found = f"no DISPLAY; {program} starts ({seconds:.1f} s); each build runs a private one"
+    return {**env, "DISPLAY": display}, Check("ok", "display", found)
+
+
+def _test_render(info: ParaViewInfo, env: dict[str, str]) -> Iterator[Check]:
+    try:
+        trials = try_renderers(info, env)
+    except MoviecError as error:
+        advice = (
+            "check that DISPLAY names a working X server, or unset it so moviec starts Xvfb"
+            if os.environ.get("DISPLAY")
+            else "run `pvbatch` on a small script by hand to see ParaView's complaint"
+        )
+        yield Check("FAIL", "test render", str(error), advice)
+        return
+    working = [trial.renderer for trial in trials if trial.ok]
+    for trial in trials:
+        name = f"render {trial.renderer}"
+        if trial.ok:
+            found = f"drew a test volume ({trial.drawn:.0%} of the image, {trial.seconds:.2f} s)"
+            yield Check("ok", name, found)
+            continue
+        found = trial.error or "the image is blank"
+        if working:
+            yield Check("warn", name, found, f"use {' or '.join(working)}")
+        else:
+            advice = "check the OpenGL driver (Mesa: apt-get install libgl1-mesa-dri)"
+            yield Check("FAIL", name, found, advice)
+
+
+def _ffmpeg() -> Check:
+    try:
+        import imageio_ffmpeg
+
+        program = imageio_ffmpeg.get_ffmpeg_exe()
+        version = imageio_ffmpeg.get_ffmpeg_version()
+        listing = subprocess.run(
+            [program, "-hide_banner", "-encoders"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout
+    except (ImportError, RuntimeError, OSError, subprocess.SubprocessError) as error:
+        advice = "reinstall it: pip install --force-reinstall imageio-ffmpeg"
+        return Check("FAIL", "ffmpeg", f"not usable ({error})", advice)
+    names = {line.split()[1] for line in listing.splitlines() if len(line.split()) > 1}
+    missing = [name for name in ENCODERS if name not in names]
+    found = f"{version} (imageio-ffmpeg: {os.path.basename(program)})"
+    if any(ENCODERS[name] for name in missing):
+        advice = "install imageio-ffmpeg's own build: pip install --force-reinstall imageio-ffmpeg"
+        return Check("FAIL", "ffmpeg", f"{found} lacks {', '.join(missing)}", advice)
+    if missing:
+        return Check("warn", "ffmpeg", f"{found} lacks {', '.join(missing)}", "encode MP4 only")
+    return Check("ok", "ffmpeg", f"{found} with {', '.join(ENCODERS)}")
+
+
+def _disk() -> Check:
+    folder = os.getcwd()
+    free = shutil.disk_usage(folder).free
+    found = f"{free / GIB:.1f} GiB free in {folder}"
+    advice = "free some space, or build in another folder (frames need ~2-10 MB each in 4K)"
+    if free < DISK_FAIL:
+        return Check("FAIL", "disk", found, advice)
+    if free < DISK_WARN:
+        return Check("warn", "disk", found, advice)
+    return Check("ok", "disk", found)
+
+
+def _mpi() -> Check:
+    program = shutil.which("mpiexec")
+    if program is None:
+        return Check("info", "MPI", "mpiexec not found (optional: data-parallel rendering)")
+    try:
+        answer = subprocess.run(
+            [program, "--version"], capture_output=True, text=True, timeout=10
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        answer = ""
+    version = answer.strip().splitlines()[0] if answer.strip() else "version unknown"
+    return Check("info", "MPI", f"{version} ({program}; optional: data-parallel rendering)")

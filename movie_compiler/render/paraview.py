@@ -23,6 +23,7 @@ from typing import Any
 from movie_compiler.errors import MissingRequirement, ToolError
 from movie_compiler.generate import MIN_PARAVIEW, RENDERER_MODES
 from movie_compiler.render import cache
+from movie_compiler.render.messages import last_meaningful_line
 from movie_compiler.render.process import describe_exit
 from movie_compiler.render.xvfb import xvfb
 
@@ -181,16 +182,6 @@ def _info(program: str, document: dict[str, Any]) -> ParaViewInfo:
 
 def _version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".")[:3] if part.isdigit())
-
-
-def last_meaningful_line(text: str) -> str:
-    """The last line of a program's messages that says something (not blank, not a frame
-    of a traceback or a stack dump)."""
-    for line in reversed(text.splitlines()):
-        stripped = line.strip()
-        if stripped and not line.startswith((" ", "\t")) and not stripped.startswith("Traceback"):
-            return stripped
-    return ""
 
 
 def info_document(info: ParaViewInfo) -> dict[str, Any]:

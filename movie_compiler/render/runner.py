@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import IO
 
 from movie_compiler.errors import InputError, MissingRequirement, MoviecError, ToolError
-from movie_compiler.render.paraview import ParaViewInfo, last_meaningful_line
+from movie_compiler.render.messages import last_meaningful_line
+from movie_compiler.render.paraview import ParaViewInfo
 from movie_compiler.render.process import describe_exit, spawn, stop_all
 from movie_compiler.render.progress import FrameProgress
 
