@@ -227,3 +227,21 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
             )
 
     return check
+
+
+@pytest.fixture(scope="session")
+def mni_h5(mni_t1: np.ndarray, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The MNI152 T1 template written as raw slices and converted by ``moviec convert``:
+    array ``/PLI`` (197 x 233 x 189 uint8) with 2 in-plane pyramid levels (factors 1x2x2 and
+    1x4x4), no stored voxel size. Shared by the session: copy it before changing it."""
+    from movie_compiler.__main__ import main
+
+    folder = tmp_path_factory.mktemp("mni-h5")
+    slices = folder / "slices"
+    slices.mkdir()
+    for index, plane in enumerate(mni_t1):
+        plane.tofile(slices / f"slice_{index}.raw")
+    out = folder / "mni.h5"
+    args = ["--array", "/PLI", "--slice-shape", "233,189", "--dtype", "uint8", "--levels", "2"]
+    assert main(["-q", "convert", str(slices), "-o", str(out), *args]) == 0
+    return out

@@ -167,7 +167,7 @@ def _stream(
     Three things overlap: the reader thread reads the next slices, a worker thread computes
     the pyramid of the current slice, and this thread writes it (writes release the GIL).
     """
-    builder = pyramid.Builder(layout.dtype, layout.factors[1:])
+    builder = pyramid.Builder(layout.dtype, layout.factors[1:], start)
     group = max(factor[0] for factor in layout.factors)  # a checkpoint leaves no slice pending
     total = stack.shape[0]
     since = 0

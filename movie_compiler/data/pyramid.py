@@ -94,9 +94,13 @@ def mean_of(total: np.ndarray, count: int, dtype: np.dtype[Any]) -> np.ndarray:
 
 
 class Builder:
-    """Feed full-resolution slices in order; get back the finished slices of every level."""
+    """Feed full-resolution slices in order; get back the finished slices of every level.
 
-    def __init__(self, dtype: np.dtype[Any], factors: Sequence[Factor]) -> None:
+    ``start`` is the first full-resolution slice fed (when resuming); it must be a multiple
+    of every level's slice factor, so that no block straddles it.
+    """
+
+    def __init__(self, dtype: np.dtype[Any], factors: Sequence[Factor], start: int = 0) -> None:
         self.dtype = np.dtype(dtype)
         self.wide = np.dtype(_WIDE[self.dtype.name])
         previous = 1
@@ -105,7 +109,9 @@ class Builder:
             self.halves_z.append(factor[0] != previous)
             previous = factor[0]
         self.pending: list[np.ndarray | None] = [None] * len(factors)
-        self.counts = [0] * len(factors)
+        if any(start % factor[0] for factor in factors):
+            raise ValueError(f"cannot start a pyramid at slice {start}")
+        self.counts = [start // factor[0] for factor in factors]
 
     def push(self, array: np.ndarray) -> list[Emitted]:
         """Add the next full-resolution slice."""
