@@ -18,25 +18,44 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 PR_SET_PDEATHSIG = 1
 STOP_TIMEOUT = 5.0
 """Seconds a child gets to exit after SIGTERM before it is killed."""
 
 
-def die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None]:
-    """A ``preexec_fn`` that makes the child receive ``sig`` when its parent dies."""
+def _load_prctl() -> Callable[[int, int], int] | None:
+    """libc's ``prctl``, looked up once in moviec (a forked child must not call dlopen)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_ulong]
+    function.restype = ctypes.c_int
+    return cast("Callable[[int, int], int]", function)
 
+
+_PRCTL = _load_prctl()
+
+
+def die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None]:
+    """A ``preexec_fn`` that makes the child receive ``sig`` when its parent dies.
+
+    It runs between fork and exec, possibly while other threads of moviec held locks at the
+    fork; so it only calls the ``prctl`` looked up beforehand.
+    """
     parent = os.getpid()
+    prctl = _PRCTL
+    number = int(sig)
 
     def preexec() -> None:  # pragma: no cover - runs in the child
-        if sys.platform.startswith("linux"):
-            with contextlib.suppress(OSError, AttributeError):
-                libc = ctypes.CDLL("libc.so.6", use_errno=True)
-                libc.prctl(PR_SET_PDEATHSIG, int(sig))
-                if os.getppid() != parent:  # the parent died before prctl took effect
-                    os.kill(os.getpid(), int(sig))
+        if prctl is not None:
+            prctl(PR_SET_PDEATHSIG, number)
+            if os.getppid() != parent:  # the parent died before prctl took effect
+                os.kill(os.getpid(), number)
 
     return preexec
 
