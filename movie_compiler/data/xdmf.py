@@ -113,7 +113,7 @@ def _what(selection: Selection, voxel_size: Sequence[float]) -> str:
     factor = " x ".join(str(n) for n in selection.factor)
     how = {
         "full": "full resolution",
-        "hyperslab": f"every {factor} voxel (hyperslab)",
+        "hyperslab": f"hyperslab with stride {factor}",
         "level": f"pyramid level {selection.read.level} ({factor} block mean)",
     }[selection.kind]
     return f"{selection.array} ({shape}, voxel size {sizes}), {how}"
