@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -223,6 +224,16 @@ def test_xdmf_command_errors(
             "writes one)",
         ),
     ]
+    colon = tmp_path / "scan:2" / "mni.h5"
+    colon.parent.mkdir()
+    shutil.copy(mni_h5, colon)
+    cases.append(
+        (
+            [str(colon), "--voxel-size", "1,1,1", "--absolute", *out],
+            f"{colon}: ParaView's XDMF reader cannot read a file whose path holds ':'; rename it "
+            "or link it from another path",
+        )
+    )
     (tmp_path / "not.h5").write_text("plain text")
     cases.append(([str(tmp_path / "not.h5"), *out], f"{tmp_path}/not.h5: not an HDF5 file"))
     for args, message in cases:

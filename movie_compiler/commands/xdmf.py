@@ -74,7 +74,11 @@ def run(args: argparse.Namespace) -> int:
     target = args.file.resolve()
     href = str(target) if args.absolute else os.path.relpath(target, args.output.resolve().parent)
     name = args.name or selection.array.rsplit("/", 1)[-1]
-    fsutil.write_text(args.output, xdmf.describe(selection, voxel_size, name, href))
+    try:
+        text = xdmf.describe(selection, voxel_size, name, href)
+    except DataProblem as problem:
+        raise InputError(problem.message) from None
+    fsutil.write_text(args.output, text)
     log.info(
         "wrote %s: %s of %s, %s",
         args.output,

@@ -110,7 +110,7 @@ def convert(stack: Stack, output: Path, options: Options) -> Result:
         log.info("resuming %s at slice %d of %d", journal.partial, start, stack.shape[0])
     _check_space(journal.partial, layout, stack)
     writer = Writer(journal.partial, layout, create=start == 0)
-    if start == 0:
+    if start == 0 and layout.resumable:
         journal.commit(0, ranges)
     began = time.monotonic()
     try:
@@ -185,7 +185,8 @@ def _stream(
             since += stack.slice_bytes
             progress.advance()
             done = index + 1
-            if done % group == 0 and since >= options.checkpoint_bytes and done < total:
+            checkpoint = layout.resumable and since >= options.checkpoint_bytes
+            if checkpoint and done % group == 0 and done < total:
                 writer.flush()
                 journal.sync()
                 journal.commit(done, ranges)

@@ -51,7 +51,8 @@ def write_description(loaded: LoadedScene, out_path: Path) -> Path:
         if voxel_size is None:
             raise SceneError([loaded.problem(("dataset", "voxel_size"), "required for HDF5 input")])
         name = array_name(loaded) or selection.array.rsplit("/", 1)[-1]
-        text = xdmf.describe(selection, voxel_size, name, str(selection.file))
+        href = str(selection.file)
+        text = _located(loaded, lambda: xdmf.describe(selection, voxel_size, name, href))
     fsutil.write_text(out_path, text)
     return out_path
 

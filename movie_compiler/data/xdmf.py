@@ -62,6 +62,7 @@ def number(value: float) -> str:
 
 def describe(selection: Selection, voxel_size: Sequence[float], name: str, href: str) -> str:
     """The XDMF text for ``selection``; ``href`` names the HDF5 file as the XDMF should."""
+    _check_href(href)
     read = selection.read_shape
     grid = geometry(selection.shape, voxel_size, read)
     number_type, precision = NUMBER_TYPES[selection.dtype.name]
@@ -105,6 +106,16 @@ def describe(selection: Selection, voxel_size: Sequence[float], name: str, href:
         "</Xdmf>",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _check_href(href: str) -> None:
+    """ParaView's XDMF reader splits ``FILE:DATASET`` at a colon, so a file name cannot hold one."""
+    if ":" in href:
+        raise DataProblem(
+            "path",
+            f"{href}: ParaView's XDMF reader cannot read a file whose path holds ':'; "
+            "rename it or link it from another path",
+        )
 
 
 def _what(selection: Selection, voxel_size: Sequence[float]) -> str:
@@ -181,6 +192,7 @@ def _walk(element: ET.Element, base: Path, attribute: str | None, out: list[Refe
             if not colon:
                 name, dataset = dataset, ""
             file = (base / name).resolve()
+            _check_href(str(file))
             element.text = f"{file}:{dataset}"
             out.append(Reference(file, dataset or None, attribute))
         elif kind == "BINARY":
