@@ -7,6 +7,7 @@ streamed one slice at a time, always as a C-contiguous 2-D array in native byte 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +100,8 @@ class RawPart(SlicePart):
         try:
             with open(self.path, "rb", buffering=0) as stream:
                 _read_exact(stream, array, self.shown, self.slice_bytes)
+                if hasattr(os, "posix_fadvise"):  # read once: leave the page cache to others
+                    os.posix_fadvise(stream.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
         except OSError as exc:
             raise self._fail_read(exc) from None
         yield _native(array)
