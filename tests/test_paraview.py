@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_xvfb import alive, children, wait_gone
+from test_xvfb import alive, own_servers, wait_gone
 
 from movie_compiler.errors import MissingRequirement
 from movie_compiler.render import cache
@@ -210,9 +210,10 @@ X_BUILD = ParaViewInfo("/usr/bin/pvbatch", "5.11.0", "3.11.2", ("smart",), needs
 
 def test_display_env_keeps_an_existing_display(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISPLAY", ":42")
+    before = own_servers()
     with display_env(X_BUILD) as env:
         assert env["DISPLAY"] == ":42"
-        assert children(os.getpid(), "Xvfb") == []
+        assert own_servers() == before
 
 
 def test_display_env_of_a_headless_paraview_starts_no_x_server(
@@ -220,18 +221,20 @@ def test_display_env_of_a_headless_paraview_starts_no_x_server(
 ) -> None:
     monkeypatch.delenv("DISPLAY", raising=False)
     headless = ParaViewInfo("/opt/pv/bin/pvbatch", "5.12.0", "3.10.4", ("gpu",), False)
+    before = own_servers()
     with display_env(headless) as env:
         assert "DISPLAY" not in env
         assert env["PATH"] == os.environ["PATH"]
-        assert children(os.getpid(), "Xvfb") == []
+        assert own_servers() == before
 
 
 def test_display_env_starts_and_stops_a_private_xvfb(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DISPLAY", raising=False)
+    before = own_servers()
     with pytest.raises(KeyboardInterrupt), display_env(X_BUILD) as env:
         assert re.fullmatch(r":\d+", env["DISPLAY"])
         assert "DISPLAY" not in os.environ  # the caller's own environment is untouched
-        servers = children(os.getpid(), "Xvfb")
+        servers = list(own_servers() - before)
         assert len(servers) == 1 and alive(servers[0])
         raise KeyboardInterrupt
     assert wait_gone(servers) == []

@@ -45,15 +45,21 @@ def children(pid: int, name: str = "") -> list[int]:
     return found
 
 
+def own_servers() -> set[int]:
+    """This test process's running Xvfb children (the session's shared one included)."""
+    return set(children(os.getpid(), "Xvfb"))
+
+
 def socket_of(display: str) -> Path:
     return Path(f"/tmp/.X11-unix/X{display.lstrip(':')}")
 
 
 def test_xvfb_serves_a_display_and_stops_after_the_block() -> None:
+    before = own_servers()
     with xvfb() as display:
         assert display.startswith(":") and display[1:].isdigit()
         assert socket_of(display).exists()
-        (server,) = children(os.getpid(), "Xvfb")
+        (server,) = own_servers() - before
     assert wait_gone([server]) == []
     assert not socket_of(display).exists()
 
@@ -93,8 +99,9 @@ def test_two_servers_get_different_displays() -> None:
 
 
 def test_xvfb_stops_when_the_block_raises() -> None:
+    before = own_servers()
     with pytest.raises(ZeroDivisionError), xvfb() as display:
-        servers = children(os.getpid(), "Xvfb")
+        servers = list(own_servers() - before)
         assert len(servers) == 1 and socket_of(display).exists()
         _ = 1 / 0
     assert wait_gone(servers) == []
