@@ -109,7 +109,10 @@ def convert(stack: Stack, output: Path, options: Options) -> Result:
     if start:
         log.info("resuming %s at slice %d of %d", journal.partial, start, stack.shape[0])
     _check_space(journal.partial, layout, stack)
-    writer = Writer(journal.partial, layout, create=start == 0)
+    try:
+        writer = Writer(journal.partial, layout, create=start == 0)
+    except OSError as exc:
+        raise InputError(f"{journal.partial}: cannot write: {exc.strerror or exc}") from None
     if start == 0 and layout.resumable:
         journal.commit(0, ranges)
     began = time.monotonic()
@@ -117,6 +120,8 @@ def convert(stack: Stack, output: Path, options: Options) -> Result:
         ranges = _stream(stack, writer, journal, layout, start, ranges, options)
         for level, found in enumerate(ranges):
             writer.set_range(level, found)
+        writer.close()
+        journal.finish(output)
     except InputError:
         writer.close()
         journal.discard()
@@ -130,12 +135,9 @@ def convert(stack: Stack, output: Path, options: Options) -> Result:
         raise
     except OSError as exc:
         writer.close()
-        free = shutil.disk_usage(journal.partial.parent).free
-        if free < 64 << 20:
-            raise MissingRequirement(f"{journal.partial.parent}: the disk is full") from None
-        raise ToolError(f"{journal.partial}: writing failed: {exc}") from None
-    writer.close()
-    journal.finish(output)
+        raise _write_failed(journal.partial, exc) from None
+    finally:
+        writer.close()
     seconds = time.monotonic() - began
     converted = (stack.shape[0] - start) * stack.slice_bytes
     log.info(
@@ -195,6 +197,14 @@ def _stream(
             writer.write(level, number, data)
             ranges[level] = _merge(ranges[level], finite_range(data))
     return ranges
+
+
+def _write_failed(partial: Path, exc: OSError) -> Exception:
+    """A failed write: a full disk is a missing requirement (the checkpoints stay, so the
+    conversion resumes once there is room); anything else a failed step."""
+    if shutil.disk_usage(partial.parent).free < 64 << 20:
+        return MissingRequirement(f"{partial.parent}: the disk is full; free space and run again")
+    return ToolError(f"{partial}: writing failed: {exc}")
 
 
 def _merge(known: Range, found: tuple[float, float] | None) -> Range:

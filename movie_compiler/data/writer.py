@@ -162,12 +162,15 @@ class Writer:
         self.file.flush()
 
     def close(self) -> None:
+        """Close the file (again: no effect)."""
         if self.pool is not None:
             self.pool.shutdown()
+            self.pool = None
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
-        self.file.close()
+        if self.file.id.valid:
+            self.file.close()
 
 
 def _pwrite(fd: int, data: memoryview, offset: int) -> None:
