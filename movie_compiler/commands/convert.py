@@ -74,7 +74,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         default="none",
         help="gzip makes the file smaller and loading slower; it cannot be resumed",
     )
-    parser.add_argument("--gzip-level", type=int, choices=range(1, 10), default=4, metavar="1-9")
+    parser.add_argument(
+        "--gzip-level",
+        type=int,
+        choices=range(1, 10),
+        default=4,
+        metavar="1-9",
+        help="gzip level, 1 fastest to 9 smallest (default: 4)",
+    )
     parser.add_argument(
         "--checkpoint",
         type=float,
