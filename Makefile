@@ -18,7 +18,8 @@ demo: system $(STAMP) $(DEMO_DATA)
 # The seed's data path on real brain data: raw slice files -> HDF5 with a resolution pyramid.
 $(DEMO_DATA): tools/demo_data.py | $(STAMP)
 	$(BIN)/python tools/demo_data.py demo/slices
-	$(BIN)/moviec convert demo/slices -o $@ --array /T1 --slice-shape 233,197 --dtype uint8 --levels 2
+	$(BIN)/moviec convert demo/slices -o $@ --array /T1 --slice-shape 233,197 --dtype uint8 \
+		--voxel-size 1,1,1 --levels 2
 
 test: system $(STAMP)
 	$(BIN)/ruff check .

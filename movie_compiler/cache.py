@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -104,7 +106,46 @@ class FrameCache:
                 }
                 fsutil.write_text(record, json.dumps(description, indent=1) + "\n")
 
+    def duplicates(
+        self, plan: Plan, keys: Sequence[str], wanted: Sequence[int], todo: Sequence[int]
+    ) -> tuple[list[int], list[tuple[int, int]]]:
+        """Split ``todo`` into frames to render and ``(frame, source)`` pairs to link.
+
+        Frames with the same camera have the same pixels (everything else a frame depends on
+        is the same for the whole scene), so a hold shot, or a shot that returns to an
+        earlier view, is rendered once.
+        """
+        missing = set(todo)
+        source: dict[str, int] = {}
+        for frame in wanted:  # finished frames first: they need no render at all
+            if frame not in missing:
+                source.setdefault(_camera_key(plan, frame), frame)
+        render: list[int] = []
+        links: list[tuple[int, int]] = []
+        for frame in todo:
+            key = _camera_key(plan, frame)
+            if key in source:
+                links.append((frame, source[key]))
+            else:
+                source[key] = frame
+                render.append(frame)
+        return render, links
+
+    def link(self, plan: Plan, keys: Sequence[str], frame: int, source: int) -> None:
+        """Give ``frame`` the finished file of ``source`` (a hard link, or a copy)."""
+        target = self.frame_path(plan, keys, frame)
+        with fsutil.atomic_path(target, suffix=".png") as temporary:
+            temporary.unlink()
+            try:
+                os.link(self.frame_path(plan, keys, source), temporary)
+            except OSError:
+                shutil.copyfile(self.frame_path(plan, keys, source), temporary)
+
     def remove(self, plan: Plan, keys: Sequence[str], frames: Sequence[int]) -> None:
         """Delete the files of ``frames`` (for ``--force``)."""
         for frame in frames:
             self.frame_path(plan, keys, frame).unlink(missing_ok=True)
+
+
+def _camera_key(plan: Plan, frame: int) -> str:
+    return json.dumps(plan.camera(frame), sort_keys=True)
