@@ -147,21 +147,56 @@ def main() -> None:
     convert = [*MOVIEC, "-q", "convert", "--slice-shape", shape, "--dtype", "uint8", "--force"]
     names = " ".join(f'"{p}"' for p in files)
     runs: dict[str, tuple[list[str], Path]] = {
-        "cat": (["sh", "-c", f"cat {names} > {work}/cat.raw && sync {work}/cat.raw"],
-                work / "cat.raw"),
-        "seed h5py loop": ([sys.executable, "-c", SEED_LOOP, str(work / "raw"),
-                            str(work / "seed.h5"), str(side), str(side)], work / "seed.h5"),
-        "moviec convert": ([*convert, str(work / "raw"), "-o", str(work / "plain.h5")],
-                           work / "plain.h5"),
+        "cat": (
+            ["sh", "-c", f"cat {names} > {work}/cat.raw && sync {work}/cat.raw"],
+            work / "cat.raw",
+        ),
+        "seed h5py loop": (
+            [
+                sys.executable,
+                "-c",
+                SEED_LOOP,
+                str(work / "raw"),
+                str(work / "seed.h5"),
+                str(side),
+                str(side),
+            ],
+            work / "seed.h5",
+        ),
+        "moviec convert": (
+            [*convert, str(work / "raw"), "-o", str(work / "plain.h5")],
+            work / "plain.h5",
+        ),
         "moviec convert --levels 2": (
-            [*convert, str(work / "raw"), "-o", str(work / "pyr.h5"), "--levels", "2",
-             "--array", "/PLI"], work / "pyr.h5"),
+            [
+                *convert,
+                str(work / "raw"),
+                "-o",
+                str(work / "pyr.h5"),
+                "--levels",
+                "2",
+                "--array",
+                "/PLI",
+            ],
+            work / "pyr.h5",
+        ),
         "moviec convert --levels 2 --compression gzip": (
-            [*convert, str(work / "raw"), "-o", str(work / "gz.h5"), "--levels", "2",
-             "--compression", "gzip"], work / "gz.h5"),
+            [
+                *convert,
+                str(work / "raw"),
+                "-o",
+                str(work / "gz.h5"),
+                "--levels",
+                "2",
+                "--compression",
+                "gzip",
+            ],
+            work / "gz.h5",
+        ),
         "(half the slices) --levels 2": (
             [*convert, str(half), "-o", str(work / "half.h5"), "--levels", "2"],
-            work / "half.h5"),
+            work / "half.h5",
+        ),
     }
     times: dict[str, list[float]] = {name: [] for name in runs}
     peaks: dict[str, list[float]] = {name: [] for name in runs}
@@ -178,7 +213,7 @@ def main() -> None:
     for name in runs:
         size = mb / 2 if name.startswith("(half") else mb
         seconds = min(times[name])
-        python = name != "cat"
+        python = name.startswith(("moviec", "(half"))  # the seed loop starts faster
         results[name] = {
             "seconds": seconds,
             "all_seconds": times[name],
@@ -195,7 +230,7 @@ def main() -> None:
             f"{found['mb_per_s'] / cat:6.2f} {found['mb_per_s_after_startup'] / cat:7.2f} "
             f"{found['peak_rss_mb']:8.0f}"
         )
-    print("* x cat*: moviec's start-up (imports, a fixed cost) left out")
+    print("* x cat*: moviec's start-up (imports, a fixed cost) left out of moviec's runs")
     baseline = run([*MOVIEC, "--version"], [])[1]
     slice_mb = side * side / 1e6
     peak = results["moviec convert --levels 2"]["peak_rss_mb"]
@@ -208,16 +243,37 @@ def main() -> None:
     # pvbatch: the seed's hyperslab vs the pyramid level, both 4x in-plane.
     h5 = work / "pyr.h5"
     for name, extra in (("hyperslab", ["--subsample", "1,4,4"]), ("level", ["--level", "2"])):
-        subprocess.run([*MOVIEC, "-q", "xdmf", str(h5), "-o", str(work / f"{name}.xdmf"),
-                        "--voxel-size", "1,1,1", *extra], check=True)
+        subprocess.run(
+            [
+                *MOVIEC,
+                "-q",
+                "xdmf",
+                str(h5),
+                "-o",
+                str(work / f"{name}.xdmf"),
+                "--voxel-size",
+                "1,1,1",
+                *extra,
+            ],
+            check=True,
+        )
     script = work / "load.py"
     script.write_text(LOAD)
     pvbatch = os.environ.get("MOVIEC_PVBATCH") or shutil.which("pvbatch") or "pvbatch"
     with xvfb() as display:
         done = subprocess.run(
-            [pvbatch, str(script), str(h5), str(work / "hyperslab.xdmf"),
-             str(work / "level.xdmf"), str(args.rounds)],
-            env={**os.environ, "DISPLAY": display}, capture_output=True, text=True, check=True,
+            [
+                pvbatch,
+                str(script),
+                str(h5),
+                str(work / "hyperslab.xdmf"),
+                str(work / "level.xdmf"),
+                str(args.rounds),
+            ],
+            env={**os.environ, "DISPLAY": display},
+            capture_output=True,
+            text=True,
+            check=True,
         )
     loads = json.loads(done.stdout.strip().splitlines()[-1])["times"]
     slab = min(loads[str(work / "hyperslab.xdmf")])
@@ -227,12 +283,21 @@ def main() -> None:
     print(f"  pyramid level 2  {level:6.3f} s   {slab / level:.1f}x faster")
     ratio = results["moviec convert --levels 2"]["mb_per_s"] / cat
     steady = results["moviec convert --levels 2"]["mb_per_s_after_startup"] / cat
-    print(f"\ntargets: convert with pyramid {ratio:.2f}x cat ({steady:.2f}x without start-up; "
-          f">= 0.8), level load {slab / level:.1f}x faster (>= 5)")
-    record = {"stack_mb": mb, "slices": slices, "side": side, "rounds": args.rounds,
-              "startup_s": start_s, "runs": results, "baseline_rss_mb": baseline,
-              "load_hyperslab_s": loads[str(work / "hyperslab.xdmf")],
-              "load_level_s": loads[str(work / "level.xdmf")]}
+    print(
+        f"\ntargets: convert with pyramid {ratio:.2f}x cat ({steady:.2f}x without start-up; "
+        f">= 0.8), level load {slab / level:.1f}x faster (>= 5)"
+    )
+    record = {
+        "stack_mb": mb,
+        "slices": slices,
+        "side": side,
+        "rounds": args.rounds,
+        "startup_s": start_s,
+        "runs": results,
+        "baseline_rss_mb": baseline,
+        "load_hyperslab_s": loads[str(work / "hyperslab.xdmf")],
+        "load_level_s": loads[str(work / "level.xdmf")],
+    }
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "convert.json").write_text(json.dumps(record, indent=1) + "\n")
