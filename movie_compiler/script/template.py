@@ -38,6 +38,8 @@ def fail(message, code):
     sys.stdout.flush()
     sys.stderr.write("moviec-error: " + message + "\n")
     sys.stderr.flush()
+    if servermanager.vtkProcessModule.GetProcessModule().GetNumberOfLocalPartitions() > 1:
+        os._exit(code)  # under MPI: mpiexec then stops the other ranks instead of waiting
     sys.exit(code)
 
 
@@ -242,7 +244,7 @@ def main():
         print(f"moviec-start {len(frames)} {renderer.replace(' ', '_')}", flush=True)
 
     for index in frames:
-        started = time.time()
+        started = time.monotonic()
         renders[0] = 0
         set_camera(view, camera, plan["frames"][index])
         final = os.path.join(args.output, paths[index])
@@ -259,7 +261,7 @@ def main():
                     3,
                 )
             os.replace(partial, final)
-            seconds = time.time() - started
+            seconds = time.monotonic() - started
             print(f"moviec-frame {index} {renders[0]} {seconds:.3f} {paths[index]}", flush=True)
 
 
