@@ -43,9 +43,9 @@ def fail(message, code):
     sys.stdout.flush()
     sys.stderr.write("moviec-error: " + message + "\n")
     sys.stderr.flush()
-    if servermanager.vtkProcessModule.GetProcessModule().GetNumberOfLocalPartitions() > 1:
-        os._exit(code)  # under MPI: mpiexec then stops the other ranks instead of waiting
-    sys.exit(code)
+    # Not sys.exit: ParaView's teardown after a render can crash and hide the exit code, and
+    # under MPI mpiexec then stops the other ranks instead of leaving them waiting.
+    os._exit(code)
 
 
 def is_root():

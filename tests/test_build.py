@@ -1,0 +1,308 @@
+"""`moviec build` end to end: real pvbatch on the MNI152 template, real ffmpeg, and the movie
+checked with an independent decoder (PyAV).
+
+Each build runs the command line as a user would, in a subprocess, with its own frame cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from movie_compiler.__main__ import main
+from movie_compiler.config.load import load_scene
+from movie_compiler.plan import plan
+
+pytestmark = pytest.mark.paraview
+
+SCENE = """\
+[movie]
+title = "test"
+resolution = [{width}, {height}]
+fps = 25
+output = "movie.mp4"
+
+[dataset]
+path = "{data}"
+array = "/T1"
+voxel_size = [1.0, 1.0, 1.0]
+unit = "mm"
+subsample = [2, 2, 2]
+
+[volume]
+renderer = {renderer}
+colors = [[0, 0, 0, 0], [140, 0.85, 0.45, 0.3], [205, 1, 0.95, 0.85], [255, 1, 1, 1]]
+opacity = {opacity}
+opacity_unit_distance = 0.008
+
+[camera]
+position = [-1.6, 1.2, 0.8]
+view_up = [0, 0, 1]
+
+[[shots]]
+name = "orbit"
+type = "orbit"
+frames = {orbit}
+easing = "{easing}"
+
+[[shots]]
+name = "closer"
+type = "flight"
+frames = 4
+keyframes = [{{ at = 1, position = [1.2, 0.5, 0.3], focal_point = [0, 0, 0] }}]
+
+[[shots]]
+name = "rest"
+type = "hold"
+frames = 3
+"""
+OPACITY = "[[0, 0], [110, 0], [200, 0.5], [255, 0.9]]"
+
+WriteScene = Callable[..., Path]
+
+
+@pytest.fixture(scope="module")
+def mni_h5(tmp_path_factory: pytest.TempPathFactory, mni_t1: np.ndarray) -> Path:
+    """The template as raw axial slices, converted with `moviec convert` (2 pyramid levels)."""
+    folder = tmp_path_factory.mktemp("mni")
+    slices = folder / "slices"
+    slices.mkdir()
+    for z in range(mni_t1.shape[2]):
+        np.ascontiguousarray(mni_t1[:, :, z].T).tofile(slices / f"slice_{z}.raw")
+    out = folder / "mni.h5"
+    code = main([
+        "-q", "convert", str(slices), "-o", str(out), "--array", "/T1",
+        "--slice-shape", "233,197", "--dtype", "uint8", "--voxel-size", "1,1,1", "--levels", "2",
+    ])  # fmt: skip
+    assert code == 0
+    return out
+
+
+@pytest.fixture
+def write_scene(tmp_path: Path, mni_h5: Path) -> WriteScene:
+    def write(name: str = "scene.toml", **values: object) -> Path:
+        settings = {
+            "width": 96, "height": 64, "data": str(mni_h5), "renderer": '"gpu"',
+            "opacity": OPACITY, "orbit": 6, "easing": "linear",
+        }  # fmt: skip
+        settings.update(values)
+        path = tmp_path / name
+        path.write_text(SCENE.format(**settings), encoding="utf-8")
+        return path
+
+    return write
+
+
+def moviec(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "movie_compiler", *args],
+        capture_output=True, text=True, timeout=600, env={**os.environ, **(env or {})},
+    )  # fmt: skip
+
+
+def rendered(cache: Path, name: str = "scene") -> list[int]:
+    """Frames the last build rendered, from its render log (one line per frame)."""
+    log = cache / "builds" / name / "render.log"
+    if not log.exists():
+        return []
+    found = re.findall(r"^moviec-frame (\d+) (\d+) ", log.read_text(), re.M)
+    assert all(renders == "1" for _, renders in found), "a frame was rendered more than once"
+    return [int(frame) for frame, _ in found]
+
+
+def frame_files(cache: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(cache)): p.read_bytes() for p in sorted(cache.glob("frames/*/*.png"))}
+
+
+def decode(movie: Path) -> tuple[av.video.stream.VideoStream, list[np.ndarray]]:
+    with av.open(str(movie)) as container:
+        stream = container.streams.video[0]
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(stream)]
+        return stream, frames
+
+
+def test_build_renders_encodes_and_records(write_scene: WriteScene, tmp_path: Path) -> None:
+    scene = write_scene()
+    cache = tmp_path / "cache"
+    result = moviec("build", str(scene), "--cache-dir", str(cache))
+    assert result.returncode == 0, result.stderr
+    assert "13 frames, 0 cached, 11 to render, 2 repeated" in result.stderr
+
+    # The hold's 3 frames share one camera: rendered once, each rendered frame exactly once.
+    assert rendered(cache) == list(range(11))
+    movie = tmp_path / "movie.mp4"
+    with av.open(str(movie)) as container:
+        stream = container.streams.video[0]
+        assert (stream.codec_context.name, stream.width, stream.height) == ("h264", 96, 64)
+        assert stream.codec_context.pix_fmt == "yuv420p"
+        assert stream.average_rate == 25
+        assert container.metadata["moviec_scene_sha256"] == load_scene(scene).digest
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(stream)]
+    assert len(frames) == plan(load_scene(scene).scene).frames == 13
+    for frame in frames:  # the brain is there: far from one flat colour
+        assert frame.std() > 10
+
+    sidecar = json.loads((tmp_path / "movie.mp4.json").read_text())
+    assert [s["frames"] for s in sidecar["shots"]] == [6, 4, 3]
+    assert sidecar["software"]["paraview"]["version"].startswith("5.")
+
+
+def test_an_unchanged_scene_renders_nothing(write_scene: WriteScene, tmp_path: Path) -> None:
+    scene = write_scene()
+    cache = tmp_path / "cache"
+    assert moviec("build", str(scene), "--cache-dir", str(cache), "--no-encode").returncode == 0
+    before = frame_files(cache)
+    again = moviec("build", str(scene), "--cache-dir", str(cache))
+    assert again.returncode == 0, again.stderr
+    assert "13 frames, 13 cached, 0 to render, 0 repeated" in again.stderr
+    assert frame_files(cache) == before
+    assert (tmp_path / "movie.mp4").exists()
+
+
+def test_editing_one_shot_rerenders_only_that_shot(write_scene: WriteScene, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    assert (
+        moviec("build", str(write_scene()), "--cache-dir", str(cache), "--no-encode").returncode
+        == 0
+    )
+    first = frame_files(cache)
+    # An eased 360-degree orbit ends where the linear one did: the next shots keep their keys.
+    edited = write_scene(easing="ease-in-out")
+    result = moviec("build", str(edited), "--cache-dir", str(cache), "--no-encode")
+    assert result.returncode == 0, result.stderr
+    assert rendered(cache) == [0, 1, 2, 3, 4, 5]
+    after = frame_files(cache)
+    unchanged = {k: v for k, v in after.items() if k in first}
+    assert len(after) == len(first) + 6  # one new shot folder of 6 frames
+    assert unchanged == {k: first[k] for k in unchanged}
+
+
+def test_an_interrupted_build_resumes_to_identical_frames(
+    write_scene: WriteScene, tmp_path: Path
+) -> None:
+    scene = write_scene(orbit=40, width=160, height=96)
+    reference = tmp_path / "reference"
+    assert moviec("build", str(scene), "--cache-dir", str(reference), "--no-encode").returncode == 0
+
+    cache = tmp_path / "cache"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "movie_compiler", "build", str(scene), "--cache-dir", str(cache),
+         "--no-encode"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 300
+    while len(list(cache.glob("frames/*/*.png"))) < 8:
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    first_run = rendered(cache)
+    assert 8 <= len(first_run) < 40
+    time.sleep(1)  # pvbatch is told to die with moviec
+    assert (
+        str(cache)
+        not in subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    )
+
+    result = moviec("build", str(scene), "--cache-dir", str(cache), "--no-encode")
+    assert result.returncode == 0, result.stderr
+    second_run = rendered(cache)
+    assert not set(first_run) & set(second_run), "a frame was rendered twice"
+    assert frame_files(cache) == frame_files(reference)
+
+
+def test_frames_range_then_force(write_scene: WriteScene, tmp_path: Path) -> None:
+    scene = write_scene()
+    cache = tmp_path / "cache"
+    partial = moviec("build", str(scene), "--cache-dir", str(cache), "--frames", "2:5")
+    assert partial.returncode == 0, partial.stderr
+    assert rendered(cache) == [2, 3, 4]
+    assert "10 of 13 frames still missing; not encoding" in partial.stderr
+    assert not (tmp_path / "movie.mp4").exists()
+    forced = moviec("build", str(scene), "--cache-dir", str(cache), "--frames", "3:4", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert rendered(cache) == [3]
+
+
+def test_the_draft_profile_writes_its_own_smaller_movie(
+    write_scene: WriteScene, tmp_path: Path
+) -> None:
+    scene = write_scene(width=192, height=128)
+    result = moviec("build", str(scene), "--cache-dir", str(tmp_path / "c"), "--profile", "draft")
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "movie.mp4").exists()
+    stream, frames = decode(tmp_path / "movie.draft.mp4")
+    assert (stream.width, stream.height) == (96, 64)
+    assert stream.average_rate == 12.5  # every second frame, same duration
+    assert len(frames) == 7  # frames 0, 2, ..., 12 of 13
+
+
+# -- clear failures -------------------------------------------------------------------------
+
+
+def test_missing_paraview(write_scene: WriteScene, tmp_path: Path) -> None:
+    result = moviec(
+        "build", str(write_scene()), "--cache-dir", str(tmp_path / "c"),
+        env={"MOVIEC_PVBATCH": str(tmp_path / "no-pvbatch")},
+    )  # fmt: skip
+    assert result.returncode == 3
+    assert result.stderr.strip().splitlines() == [
+        f"MOVIEC_PVBATCH={tmp_path / 'no-pvbatch'} is not an executable file (point it at "
+        "pvbatch, or unset it to use pvbatch from PATH)"
+    ]
+
+
+def test_missing_dataset(write_scene: WriteScene, tmp_path: Path) -> None:
+    scene = write_scene(data=str(tmp_path / "absent.h5"))
+    result = moviec("build", str(scene), "--cache-dir", str(tmp_path / "c"))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"{scene}:8:8: dataset.path: {tmp_path / 'absent.h5'}: no such file"
+    ]
+
+
+def test_an_unavailable_renderer_stops_the_build(write_scene: WriteScene, tmp_path: Path) -> None:
+    scene = write_scene(renderer='"ospray"')
+    result = moviec("build", str(scene), "--cache-dir", str(tmp_path / "c"))
+    assert result.returncode == 3
+    assert result.stderr.strip().splitlines() == [
+        f"{scene}:15:12: volume.renderer: 'ospray' not available in ParaView 5.11.0 (it has: "
+        "smart, gpu, ray-cast); choose one of those, or list fallbacks such as "
+        '["ospray", "gpu"]'
+    ]
+    assert not (tmp_path / "c" / "frames").exists() or not list(
+        (tmp_path / "c").glob("frames/*/*.png")
+    )
+
+
+def test_a_renderer_list_falls_back(write_scene: WriteScene, tmp_path: Path) -> None:
+    scene = write_scene(renderer='["ospray", "ray-cast"]')
+    cache = tmp_path / "c"
+    result = moviec("build", str(scene), "--cache-dir", str(cache), "--frames", "0:1")
+    assert result.returncode == 0, result.stderr
+    assert "warning: renderer 'ospray' is not available; using 'ray-cast'" in result.stderr
+    assert "moviec-start 1 Ray_Cast_Only" in (cache / "builds/scene/render.log").read_text()
+
+
+def test_blank_frames_stop_the_build(write_scene: WriteScene, tmp_path: Path) -> None:
+    scene = write_scene(opacity="[[0, 0], [255, 0]]")  # nothing is visible
+    cache = tmp_path / "c"
+    result = moviec("build", str(scene), "--cache-dir", str(cache))
+    assert result.returncode == 3
+    assert result.stderr.strip().splitlines()[-1] == (
+        "frame 0 is blank (one colour everywhere): renderer 'GPU Based' drew nothing; pass "
+        "--allow-blank if the scene means it"
+    )
+    assert not list(cache.glob("frames/*/*.png"))
+    assert not (tmp_path / "movie.mp4").exists()
