@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stderr.write(f"{line}\n")
         return int(error.code)
     except KeyboardInterrupt:
-        sys.stderr.write("moviec: interrupted; finished frames are kept, the next build resumes\n")
+        sys.stderr.write("moviec: interrupted\n")
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
         return int(ExitCode.FAILED)

@@ -67,15 +67,19 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {args.jobs}")
     loaded = load_scene(args.scene, args.overrides, args.profile)
-    build(
-        loaded,
-        frame_range=args.frames,
-        force=args.force,
-        jobs=args.jobs,
-        allow_blank=args.allow_blank,
-        encode_movie=not args.no_encode,
-        cache_dir=args.cache_dir,
-    )
+    try:
+        build(
+            loaded,
+            frame_range=args.frames,
+            force=args.force,
+            jobs=args.jobs,
+            allow_blank=args.allow_blank,
+            encode_movie=not args.no_encode,
+            cache_dir=args.cache_dir,
+        )
+    except KeyboardInterrupt:
+        log.warning("finished frames are kept; build again to resume")
+        raise
     return int(ExitCode.OK)
 
 
