@@ -26,6 +26,7 @@ test: system $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/moviec schema --check
+	$(BIN)/moviec schema --markdown --check
 	$(BIN)/pytest
 
 lint: $(STAMP)
