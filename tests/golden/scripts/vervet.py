@@ -230,8 +230,10 @@ def is_blank(path):
     reader.SetFileName(path)
     reader.Update()
     scalars = reader.GetOutput().GetPointData().GetScalars()
-    channels = min(3, scalars.GetNumberOfComponents())
-    return all(low == high for low, high in (scalars.GetRange(c) for c in range(channels)))
+    components = scalars.GetNumberOfComponents()
+    data = bytes(memoryview(scalars).cast("B"))  # 8-bit channels, pixel after pixel
+    pixels = len(data) // components
+    return all(data[c::components] == data[c : c + 1] * pixels for c in range(min(3, components)))
 
 
 def main():
