@@ -18,22 +18,13 @@ from movie_compiler import __version__, fsutil
 from movie_compiler.config.load import LoadedScene
 from movie_compiler.literal import assignment, comment, literal, rows
 from movie_compiler.plan import Plan
+from movie_compiler.render.paraview import MIN_PARAVIEW, RENDERER_MODES
 
 SCRIPT_NAME = "render.py"
 PLAN_NAME = "plan.json"
 DATASET_NAME = "dataset.xdmf"
-MIN_PARAVIEW = (5, 10)
-
 _MARKER = re.compile(r"# @(\w+)")
 """A line of the template where the generator inserts a section's constants."""
-
-RENDERER_MODES = {
-    "smart": "Smart",
-    "gpu": "GPU Based",
-    "ray-cast": "Ray Cast Only",
-    "ospray": "OSPRay Based",
-}
-"""moviec's renderer names -> ParaView's ``VolumeRenderingMode`` values."""
 
 
 def array_name(loaded: LoadedScene) -> str | None:

@@ -121,8 +121,32 @@ def rendered(cache: Path, name: str = "scene") -> list[int]:
     return [int(frame) for frame, _ in found]
 
 
+def rendered_paths(cache: Path, name: str = "scene") -> list[str]:
+    """The frame files (relative to the cache's frames folder) the last build rendered."""
+    log = (cache / "builds" / name / "render.log").read_text()
+    return re.findall(r"^moviec-frame \d+ \d+ \S+ (\S+)$", log, re.M)
+
+
+def running_commands() -> str:
+    return subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+
+
+def wait_until(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def frame_files(cache: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(cache)): p.read_bytes() for p in sorted(cache.glob("frames/*/*.png"))}
+    """Finished frames (``NNNNNN.png``, not partial files) by path."""
+    return {
+        str(p.relative_to(cache)): p.read_bytes()
+        for p in sorted(cache.glob("frames/*/*.png"))
+        if re.fullmatch(r"\d{6}\.png", p.name)
+    }
 
 
 def decode(movie: Path) -> tuple[av.video.stream.VideoStream, list[np.ndarray]]:
@@ -202,23 +226,21 @@ def test_an_interrupted_build_resumes_to_identical_frames(
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     deadline = time.monotonic() + 300
-    while len(list(cache.glob("frames/*/*.png"))) < 8:
+    while len(frame_files(cache)) < 8:
         assert process.poll() is None and time.monotonic() < deadline
         time.sleep(0.05)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    first_run = rendered(cache)
-    assert 8 <= len(first_run) < 40
-    time.sleep(1)  # pvbatch is told to die with moviec
-    assert (
-        str(cache)
-        not in subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    )
+    finished = set(frame_files(cache))  # what the killed run completed, by its files
+    assert 8 <= len(finished) < 45
+    # pvbatch is told to die with moviec (it prints a stack trace first, which takes a moment)
+    assert wait_until(lambda: str(cache) not in running_commands(), seconds=20)
 
     result = moviec("build", str(scene), "--cache-dir", str(cache), "--no-encode")
     assert result.returncode == 0, result.stderr
-    second_run = rendered(cache)
-    assert not set(first_run) & set(second_run), "a frame was rendered twice"
+    second = {f"frames/{path}" for path in rendered_paths(cache)}
+    assert not finished & second, "a frame was rendered twice"
+    assert not list(cache.glob("frames/*/*.partial*"))
     assert frame_files(cache) == frame_files(reference)
 
 

@@ -39,3 +39,12 @@ def test_example_scenes_are_valid(name: str, text: str, tmp_path: Path) -> None:
 def test_the_scene_reference_is_current(capsys: pytest.CaptureFixture[str]) -> None:
     path = ROOT / "docs" / "scene-format.md"
     assert main(["schema", "--markdown", "--check", str(path)]) == 0, capsys.readouterr().err
+
+
+def test_convert_offers_the_scene_element_types() -> None:
+    import typing
+
+    from movie_compiler.config.model import DType
+    from movie_compiler.data import DTYPES
+
+    assert typing.get_args(DType) == DTYPES

@@ -7,9 +7,7 @@ import logging
 import sys
 
 from movie_compiler.commands._scene_args import add_scene_options
-from movie_compiler.config.load import load_scene
 from movie_compiler.errors import ExitCode, MoviecError
-from movie_compiler.plan import plan
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +31,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
+    from movie_compiler.config.load import load_scene
+    from movie_compiler.plan import plan
+
     failed = False
     for path in args.scenes:
         try:

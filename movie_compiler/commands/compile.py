@@ -6,11 +6,8 @@ import argparse
 import logging
 from pathlib import Path
 
-from movie_compiler import generate
 from movie_compiler.commands._scene_args import add_scene_options
-from movie_compiler.config.load import load_scene
 from movie_compiler.errors import ExitCode, MoviecError
-from movie_compiler.plan import plan
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +27,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
+    from movie_compiler import generate
+    from movie_compiler.config.load import load_scene
+    from movie_compiler.plan import plan
+
     loaded = load_scene(args.scene, args.overrides, args.profile)
     frames = plan(loaded.scene)
     written = generate.write(args.output, loaded, frames)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import argparse
 import math
-import typing
 from pathlib import Path
 
-from movie_compiler.config.model import DType
+from movie_compiler.data import DTYPES
 from movie_compiler.errors import ExitCode
 
 # numpy and h5py are imported by run(), so that other commands start without them.
 KINDS = ("raw", "tiff", "nifti")
-DTYPES = typing.get_args(DType)
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from movie_compiler import fsutil
-from movie_compiler.config import docs
-from movie_compiler.config.model import Scene
 from movie_compiler.errors import ExitCode, InputError
 
 DEFAULT_PATH = Path("schemas/scene.schema.json")
@@ -19,6 +17,8 @@ DOCS_PATH = Path("docs/scene-format.md")
 
 def scene_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) generated from the scene model."""
+    from movie_compiler.config.model import Scene
+
     schema = Scene.model_json_schema()
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
 
@@ -54,6 +54,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
+    from movie_compiler.config import docs
+
     text = docs.markdown() if args.markdown else schema_text()
     if args.check is not None:
         if args.markdown and args.check == DEFAULT_PATH:

@@ -14,3 +14,6 @@
 
 See docs/data-preparation.md.
 """
+
+DTYPES = ("uint8", "int8", "uint16", "int16", "uint32", "int32", "float32", "float64")
+"""The element types moviec handles, as numpy names (the scene's `dataset.dtype` values)."""

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from importlib import resources
 
 from movie_compiler.errors import ToolError
-from movie_compiler.generate import RENDERER_MODES
 from movie_compiler.render.messages import last_meaningful_line
-from movie_compiler.render.paraview import ParaViewInfo
+from movie_compiler.render.paraview import RENDERER_MODES, ParaViewInfo
 from movie_compiler.render.process import describe_exit, spawn, stop
 
 RENDER_TIMEOUT = 60.0

@@ -21,7 +21,6 @@ from importlib import resources
 from typing import Any
 
 from movie_compiler.errors import MissingRequirement, ToolError
-from movie_compiler.generate import MIN_PARAVIEW, RENDERER_MODES
 from movie_compiler.render import cache
 from movie_compiler.render.messages import last_meaningful_line
 from movie_compiler.render.process import describe_exit
@@ -32,6 +31,17 @@ log = logging.getLogger(__name__)
 INSTALL_HINT = "apt-get install paraview python3-paraview xvfb xauth"
 PROBE_TIMEOUT = 120.0
 """Seconds the probe may take (a cold start from a network file system can be slow)."""
+MIN_PARAVIEW = (5, 10)
+"""The oldest ParaView moviec supports (the generated script checks it too)."""
+
+RENDERER_MODES = {
+    "smart": "Smart",
+    "gpu": "GPU Based",
+    "ray-cast": "Ray Cast Only",
+    "ospray": "OSPRay Based",
+}
+"""moviec's renderer names -> ParaView's `VolumeRenderingMode` values."""
+
 OSPRAY_MODE = RENDERER_MODES["ospray"]
 
 
@@ -47,7 +57,7 @@ class ParaViewInfo:
     """Version of the Python inside pvbatch, such as ``3.11.2``."""
     renderers: tuple[str, ...]
     """moviec renderer names this ParaView can draw with, in the order of
-    :data:`~movie_compiler.generate.RENDERER_MODES`. ``ospray`` only if ParaView was built with
+    :data:`RENDERER_MODES`. ``ospray`` only if ParaView was built with
     ray tracing (ParaView lists "OSPRay Based" either way, and draws blank frames without it)."""
     needs_display: bool
     """True for X builds (Debian's); False for builds that render headless with EGL/OSMesa."""
