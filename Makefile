@@ -14,6 +14,7 @@ DEMO_DATA := demo/mni152.h5
 
 demo: system $(STAMP) $(DEMO_DATA)
 	$(BIN)/moviec build scenes/demo.toml
+	$(BIN)/python tools/verify_movie.py scenes/demo.toml
 
 # The seed's data path on real brain data: raw slice files -> HDF5 with a resolution pyramid.
 $(DEMO_DATA): tools/demo_data.py | $(STAMP)
