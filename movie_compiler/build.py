@@ -6,15 +6,17 @@ command line and calls it.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from movie_compiler import cache, encode, generate, provenance
 from movie_compiler.config.load import LoadedScene
 from movie_compiler.data import dataset
-from movie_compiler.errors import InputError, MissingRequirement
+from movie_compiler.errors import InputError, MissingRequirement, ToolError
 from movie_compiler.logs import progress_enabled
 from movie_compiler.plan import Plan, plan
 from movie_compiler.render import paraview, runner
@@ -26,8 +28,10 @@ log = logging.getLogger(__name__)
 class Workspace:
     """Where a build keeps its files."""
 
+    root: Path
+    """The cache folder (`.moviec` beside the scene, or --cache-dir)."""
     build_dir: Path
-    """render.py, plan.json, dataset.xdmf and logs of this scene (and profile)."""
+    """render.py, plan.json, dataset.xdmf and logs of this resolved scene."""
     frames: cache.FrameCache
 
 
@@ -46,21 +50,23 @@ def build(
     scene = loaded.scene
     space = workspace(loaded, cache_dir)
 
-    # 1. Plan every frame (pure Python).
+    # 1. Plan every frame (pure Python), and check the requested range against it.
     frames_plan = plan(scene)
+    wanted = select_frames(frames_plan, frame_range)
 
     # 2. Find ParaView and choose the renderer the scene allows.
     info = paraview.probe()
     renderer = choose_renderer(loaded, info)
 
     # 3. Describe the dataset for ParaView (dataset.xdmf beside the script).
-    dataset.write_description(loaded, space.build_dir / generate.DATASET_NAME)
+    description = dataset.write_description(loaded, space.build_dir / generate.DATASET_NAME)
 
     # 4. Key each shot by what makes its frames; write the script and plan.
     inputs = cache.render_inputs(
-        scene,
-        renderer=renderer,
+        script=generate.pixel_source(loaded),
+        description=description.read_text("utf-8"),
         data_identity=dataset.identity(loaded),
+        renderer=renderer,
         paraview_version=info.version,
     )
     keys = [cache.shot_key(frames_plan, shot, inputs) for shot in frames_plan.shots]
@@ -68,7 +74,6 @@ def build(
     space.frames.prepare(frames_plan, keys, loaded.path)
 
     # 5. Render what is missing; frames with the same camera are rendered once.
-    wanted = select_frames(frames_plan, frame_range)
     if force:
         space.frames.remove(frames_plan, keys, wanted)
     todo = space.frames.missing(frames_plan, keys, wanted)
@@ -83,7 +88,7 @@ def build(
     )
     if render_list:
         with paraview.display_env(info) as env:
-            runner.render(
+            report = runner.render(
                 written["script"],
                 render_list,
                 space.frames.root,
@@ -94,18 +99,41 @@ def build(
                 allow_blank=allow_blank,
                 progress=progress_enabled(),
             )
+        if report.renderer != renderer:  # the frames are keyed by the renderer chosen here
+            raise ToolError(
+                f"pvbatch rendered with {report.renderer!r}, not {renderer!r}; see "
+                f"{space.build_dir / 'render.log'}"
+            )
     for frame, source in links:
         space.frames.link(frames_plan, keys, frame, source)
 
     # 6. Encode once every frame of the movie is there.
     movie_frames = frames_plan.rendered()
     missing = space.frames.missing(frames_plan, keys, movie_frames)
+    if missing and frame_range is None:
+        raise ToolError(
+            f"{len(missing)} frames are missing after rendering (another build removed "
+            f"them?); build again"
+        )
     if not encode_movie or missing:
         if missing:
             log.info("%d of %d frames still missing; not encoding", len(missing), len(movie_frames))
         return None
     output = loaded.output
     settings = encode.EncodeSettings.from_scene(scene, output)
+    document = provenance.sidecar(  # before encoding: hashing a large dataset takes a while
+        loaded,
+        frames_plan,
+        output=output,
+        paraview={"version": info.version, "python": info.python, "renderer": renderer},
+        inputs=[loaded.path, *dataset.input_files(loaded)],
+        encode=settings,
+        cache_dir=space.root / "checksums",
+    )
+    document = {**document, "frame_cache": keys}
+    if up_to_date(output, document):
+        log.info("%s is up to date", output)
+        return output
     encode.encode(
         [space.frames.frame_path(frames_plan, keys, f) for f in movie_frames],
         output,
@@ -117,26 +145,32 @@ def build(
     )
 
     # 7. Record provenance beside the movie.
-    document = provenance.sidecar(
-        loaded,
-        frames_plan,
-        output=output,
-        paraview={"version": info.version, "python": info.python, "renderer": renderer},
-        inputs=[loaded.path, *dataset.input_files(loaded)],
-        encode=settings,
-        cache_dir=space.build_dir.parent,
-    )
     provenance.write_sidecar(output, document)
     log.info("wrote %s in %.1f s", output, time.monotonic() - started)
     return output
 
 
+def up_to_date(output: Path, document: dict[str, Any]) -> bool:
+    """Whether ``output`` was encoded from exactly these frames and settings (its sidecar,
+    written after the movie, says so)."""
+    sidecar = output.with_name(output.name + provenance.SIDECAR_SUFFIX)
+    try:
+        recorded = json.loads(sidecar.read_text("utf-8"))
+        fresh = output.stat().st_mtime_ns <= sidecar.stat().st_mtime_ns
+    except (OSError, ValueError):
+        return False
+    same = ("scene", "movie", "shots", "frame_cache", "inputs")
+    return fresh and all(recorded.get(k) == json.loads(json.dumps(document.get(k))) for k in same)
+
+
 def workspace(loaded: LoadedScene, cache_dir: Path | None) -> Workspace:
+    """The build's folders. The build folder is named by the scene and the hash of the
+    resolved scene, so builds with other profiles or --set values never share one."""
     root = cache_dir if cache_dir is not None else loaded.base_dir / ".moviec"
     name = loaded.path.stem + (f".{loaded.profile}" if loaded.profile else "")
-    build_dir = root / "builds" / name
+    build_dir = root / "builds" / f"{name}-{loaded.digest[:12]}"
     build_dir.mkdir(parents=True, exist_ok=True)
-    return Workspace(build_dir=build_dir, frames=cache.FrameCache(root / "frames"))
+    return Workspace(root=root, build_dir=build_dir, frames=cache.FrameCache(root / "frames"))
 
 
 def choose_renderer(loaded: LoadedScene, info: paraview.ParaViewInfo) -> str:

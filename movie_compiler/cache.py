@@ -1,10 +1,11 @@
 """The frame cache: each shot's frames live in a folder named by a hash of what made them.
 
-A shot's key covers everything that changes its pixels and nothing else: the camera of each
-of its frames (so where it starts, its motion and its timing), the frame size and background,
-the projection, the volume settings (transfer functions, renderer, shading), the identity of
-the data it reads (files, sizes, modification times, array, subsample or pyramid level), the
-ParaView version and the render-script template. The scene's title, the other shots, the
+A shot's key covers everything that changes its pixels: the camera of each of its frames
+(so where it starts, its motion and its timing), the render script without the lines that
+only name the scene (frame size, background, projection, transfer functions, renderers,
+shading, the template's code), the dataset description ParaView reads (geometry, hyperslab
+or pyramid level), the identity of the data files (paths, sizes, modification times), the
+renderer used, and the ParaView and moviec versions. The scene's title, the other shots, the
 encoder settings and the frame step do not enter it. So:
 
 - an unchanged scene re-renders nothing, and an edit re-renders only the shots it touched;
@@ -22,12 +23,10 @@ import os
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from movie_compiler import __version__, fsutil
-from movie_compiler.config.model import Scene
 from movie_compiler.plan import Plan, PlannedShot
 
 log = logging.getLogger(__name__)
@@ -37,26 +36,35 @@ KEY_LENGTH = 20
 SHOT_RECORD = "shot.json"
 
 
-def template_digest() -> str:
-    """SHA-256 of the render-script template: a change to it is a change to the frames."""
-    text = resources.files("movie_compiler.script").joinpath("template.py").read_bytes()
-    return hashlib.sha256(text).hexdigest()
-
-
 def render_inputs(
-    scene: Scene, *, renderer: str, data_identity: Mapping[str, Any], paraview_version: str
+    *,
+    script: str,
+    description: str,
+    data_identity: Mapping[str, Any],
+    renderer: str,
+    paraview_version: str,
 ) -> dict[str, Any]:
-    """What every frame of the scene depends on besides its camera."""
+    """What every frame of a scene depends on besides its camera.
+
+    ``script`` is the render script without the lines that only name the scene
+    (:func:`movie_compiler.generate.pixel_source`): frame size, background, projection,
+    transfer functions, renderer list, shading, and the template's code. ``description`` is
+    the dataset.xdmf text ParaView reads (geometry from the voxel size, hyperslab or pyramid
+    level, files). Hashing both, rather than listing scene keys, keeps the key complete when
+    the scene format grows.
+    """
     return {
-        "resolution": list(scene.movie.resolution),
-        "background": list(scene.movie.background),
-        "projection": scene.camera.projection,
-        "volume": scene.volume.model_dump(mode="json", exclude={"renderer"}),
-        "renderer": renderer,
+        "script": _sha256(script),
+        "description": _sha256(description),
         "data": dict(data_identity),
+        "renderer": renderer,
         "paraview": paraview_version,
-        "template": template_digest(),
+        "moviec": __version__,
     }
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def shot_key(plan: Plan, shot: PlannedShot, inputs: Mapping[str, Any]) -> str:
@@ -88,13 +96,15 @@ class FrameCache:
 
     def prepare(self, plan: Plan, keys: Sequence[str], scene_file: Path) -> None:
         """Create the shot folders, describe each one, and remove partial frames left by an
-        interrupted render."""
+        interrupted render. A partial frame names the process writing it, so one that a
+        concurrent build is still writing is left alone."""
         for shot, key in zip(plan.shots, keys, strict=True):
             folder = self.shot_dir(key)
             folder.mkdir(parents=True, exist_ok=True)
-            for stale in folder.glob("*.partial*"):
-                log.debug("removing unfinished %s", stale)
-                stale.unlink(missing_ok=True)
+            for stale in folder.glob("[0-9]*.partial.png"):
+                if not _writer_alive(stale):
+                    log.debug("removing unfinished %s", stale)
+                    stale.unlink(missing_ok=True)
             record = folder / SHOT_RECORD
             if not record.exists():
                 description = {
@@ -149,3 +159,17 @@ class FrameCache:
 
 def _camera_key(plan: Plan, frame: int) -> str:
     return json.dumps(plan.camera(frame), sort_keys=True)
+
+
+def _writer_alive(partial: Path) -> bool:
+    """Whether the process named in ``NNNNNN.PID.partial.png`` still runs (on this host)."""
+    parts = partial.name.split(".")
+    if len(parts) != 4 or not parts[1].isdigit():
+        return False  # an older script's partial frame: its writer is gone
+    try:
+        os.kill(int(parts[1]), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -35,10 +35,26 @@ def array_name(loaded: LoadedScene) -> str | None:
     return array.strip("/").split("/")[-1] if array else None
 
 
+IDENTITY_SECTIONS = ("header", "scene")
+"""Sections that name the scene (its hash, title) but do not change a single pixel."""
+
+
 def render_script(loaded: LoadedScene) -> str:
     """The pvpython script for ``loaded``."""
-    template = resources.files("movie_compiler.script").joinpath("template.py").read_text("utf-8")
+    return _fill(_sections(loaded))
+
+
+def pixel_source(loaded: LoadedScene) -> str:
+    """The script without the sections that only name the scene: everything in it can change
+    the frames (the frame cache hashes it)."""
     sections = _sections(loaded)
+    return _fill(
+        {name: "" if name in IDENTITY_SECTIONS else text for name, text in sections.items()}
+    )
+
+
+def _fill(sections: dict[str, str]) -> str:
+    template = resources.files("movie_compiler.script").joinpath("template.py").read_text("utf-8")
     out = []
     for line in template.splitlines():
         marker = _MARKER.fullmatch(line)

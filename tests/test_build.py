@@ -111,9 +111,16 @@ def moviec(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
     )  # fmt: skip
 
 
+def render_log(cache: Path, name: str = "scene") -> Path:
+    """The render log of the last build that rendered (build folders are named by scene and
+    hash of the resolved scene)."""
+    logs = sorted(cache.glob(f"builds/{name}-*/render.log"), key=lambda p: p.stat().st_mtime_ns)
+    return logs[-1] if logs else cache / "builds" / "none" / "render.log"
+
+
 def rendered(cache: Path, name: str = "scene") -> list[int]:
     """Frames the last build rendered, from its render log (one line per frame)."""
-    log = cache / "builds" / name / "render.log"
+    log = render_log(cache, name)
     if not log.exists():
         return []
     found = re.findall(r"^moviec-frame (\d+) (\d+) ", log.read_text(), re.M)
@@ -123,7 +130,7 @@ def rendered(cache: Path, name: str = "scene") -> list[int]:
 
 def rendered_paths(cache: Path, name: str = "scene") -> list[str]:
     """The frame files (relative to the cache's frames folder) the last build rendered."""
-    log = (cache / "builds" / name / "render.log").read_text()
+    log = render_log(cache, name).read_text()
     return re.findall(r"^moviec-frame \d+ \d+ \S+ (\S+)$", log, re.M)
 
 
@@ -191,7 +198,51 @@ def test_an_unchanged_scene_renders_nothing(write_scene: WriteScene, tmp_path: P
     assert again.returncode == 0, again.stderr
     assert "13 frames, 13 cached, 0 to render, 0 repeated" in again.stderr
     assert frame_files(cache) == before
-    assert (tmp_path / "movie.mp4").exists()
+    movie = tmp_path / "movie.mp4"
+    encoded = movie.stat().st_mtime_ns
+    third = moviec("build", str(scene), "--cache-dir", str(cache))
+    assert third.returncode == 0, third.stderr
+    assert f"{movie} is up to date" in third.stderr
+    assert movie.stat().st_mtime_ns == encoded
+
+
+def test_what_changes_pixels_rerenders_and_nothing_else(
+    write_scene: WriteScene, tmp_path: Path
+) -> None:
+    scene = write_scene()
+    cache = tmp_path / "cache"
+    assert moviec("build", str(scene), "--cache-dir", str(cache), "--no-encode").returncode == 0
+    # The title is not in a frame: nothing renders.
+    titled = moviec("build", str(scene), "--cache-dir", str(cache), "--no-encode",
+                    "--set", 'movie.title="another"')  # fmt: skip
+    assert "13 frames, 13 cached, 0 to render" in titled.stderr, titled.stderr
+    # A voxel size changes the volume's shape on screen: everything renders again.
+    stretched = moviec("build", str(scene), "--cache-dir", str(cache), "--no-encode",
+                       "--set", "dataset.voxel_size=[2.0, 1.0, 1.0]")  # fmt: skip
+    assert "13 frames, 0 cached, 11 to render, 2 repeated" in stretched.stderr, stretched.stderr
+
+
+def test_concurrent_builds_of_one_scene_do_not_collide(
+    write_scene: WriteScene, tmp_path: Path
+) -> None:
+    scene = write_scene(orbit=10)
+    cache = tmp_path / "cache"
+
+    def start(frames: int) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "movie_compiler", "build", str(scene), "--cache-dir",
+             str(cache), "--set", f"shots[0].frames={frames}",
+             "--set", f'movie.output="movie{frames}.mp4"'],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+
+    builds = [start(10), start(11)]
+    for process in builds:
+        _, err = process.communicate(timeout=600)
+        assert process.returncode == 0, err
+    for frames in (10, 11):
+        _, decoded = decode(tmp_path / f"movie{frames}.mp4")
+        assert len(decoded) == frames + 7
 
 
 def test_editing_one_shot_rerenders_only_that_shot(write_scene: WriteScene, tmp_path: Path) -> None:
@@ -314,7 +365,7 @@ def test_a_renderer_list_falls_back(write_scene: WriteScene, tmp_path: Path) -> 
     result = moviec("build", str(scene), "--cache-dir", str(cache), "--frames", "0:1")
     assert result.returncode == 0, result.stderr
     assert "warning: renderer 'ospray' is not available; using 'ray-cast'" in result.stderr
-    assert "moviec-start 1 Ray_Cast_Only" in (cache / "builds/scene/render.log").read_text()
+    assert "moviec-start 1 Ray_Cast_Only" in render_log(cache).read_text()
 
 
 def test_blank_frames_stop_the_build(write_scene: WriteScene, tmp_path: Path) -> None:

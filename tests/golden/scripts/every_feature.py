@@ -271,7 +271,7 @@ def main():
         renders[0] = 0
         set_camera(view, camera, plan["frames"][index])
         final = os.path.join(args.output, paths[index])
-        partial = final[: -len(".png")] + ".partial.png"
+        partial = f"{final[: -len('.png')]}.{os.getpid()}.partial.png"  # one per process
         if root:
             os.makedirs(os.path.dirname(final), exist_ok=True)
         SaveScreenshot(partial, view, ImageResolution=RESOLUTION, TransparentBackground=0)
