@@ -268,6 +268,27 @@ def test_a_slice_that_changes_during_the_conversion_leaves_nothing(
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize("where", [20_000, 400_000, -20, -6])
+def test_a_damaged_compressed_nifti_stops_the_conversion(
+    where: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Damage in the deflate data or in the gzip trailer (its CRC) is found: exit 2, no file."""
+    from conftest import mni_template_path
+
+    data = bytearray(mni_template_path().read_bytes())
+    data[where] ^= 0x5A
+    damaged = tmp_path / "in" / "damaged.nii.gz"
+    damaged.parent.mkdir()
+    damaged.write_bytes(bytes(data))
+    out = tmp_path / "out" / "mni.h5"
+    out.parent.mkdir()
+    assert main(["-q", "convert", str(damaged), "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"{damaged}: "), err
+    assert "CRC check failed" in err[0] or "the compressed data is damaged" in err[0], err
+    assert leftovers(out.parent) == []
+
+
 # -- interruption and resume -------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,10 +185,14 @@ class NiftiPart(SlicePart):
                     if scaled:
                         array = (array * self.slope + self.inter).astype(self.dtype)
                     yield array
+                while stream.read(1 << 20):  # to the end: gzip checks its CRC only there
+                    pass
         except OSError as exc:
             raise self._fail_read(exc) from None
         except EOFError:
             raise InputError(f"{self.shown}: the compressed data ends early") from None
+        except zlib.error as exc:
+            raise InputError(f"{self.shown}: the compressed data is damaged ({exc})") from None
 
 
 def probe_nifti(path: Path, shown: str) -> NiftiPart:
@@ -199,7 +204,7 @@ def probe_nifti(path: Path, shown: str) -> NiftiPart:
         image: Any = nibabel.load(path)
     except OSError as exc:
         raise InputError(f"{shown}: cannot read: {exc.strerror or exc}") from None
-    except (ImageFileError, ValueError, EOFError) as exc:
+    except (ImageFileError, ValueError, EOFError, zlib.error) as exc:
         raise InputError(f"{shown}: cannot read as NIfTI: {exc}") from None
     shape = tuple(int(n) for n in image.shape)
     if len(shape) == 4 and shape[3] == 1:
