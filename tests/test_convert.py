@@ -268,6 +268,26 @@ def test_a_slice_that_changes_during_the_conversion_leaves_nothing(
     assert leftovers(tmp_path) == []
 
 
+def test_one_conversion_at_a_time_per_output(
+    mni_t1: np.ndarray, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from movie_compiler import fsutil
+
+    slices = write_raw(tmp_path / "slices", mni_t1[:8])
+    out = tmp_path / "out" / "mni.h5"
+    out.parent.mkdir()
+    args = ["-q", "convert", str(slices), "-o", str(out), "--slice-shape", "233,189"]
+    args += ["--dtype", "uint8"]
+    with fsutil.exclusive(out):  # as a running conversion holds it
+        assert main(args) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"{out}: another moviec convert is writing it; wait for it to finish"
+    )
+    assert leftovers(out.parent) == []
+    assert main(args) == 0
+    assert sorted(p.name for p in out.parent.iterdir()) == ["mni.h5"]  # no lock file left
+
+
 @pytest.mark.parametrize("where", [20_000, 400_000, -20, -6])
 def test_a_damaged_compressed_nifti_stops_the_conversion(
     where: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]

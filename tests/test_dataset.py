@@ -139,6 +139,14 @@ def test_xdmf_input_is_copied_with_absolute_references(
         "references": [f"{tmp_path}/data/mni.h5:/PLI_levels/1"],
     }
 
+    misnamed = loaded_with(write_scene, path="data/mni.xdmf", array="Vx")
+    with pytest.raises(SceneError) as caught:
+        write_description(misnamed, tmp_path / "build" / "dataset.xdmf")
+    assert str(caught.value) == (
+        f"{misnamed.where(('dataset', 'array'))}: dataset.array: {source}: no attribute "
+        "'Vx' (it has: 'T1')"
+    )
+
     (tmp_path / "data" / "mni.h5").unlink()
     with pytest.raises(SceneError) as caught:
         write_description(loaded, tmp_path / "build" / "dataset.xdmf")

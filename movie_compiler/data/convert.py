@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from movie_compiler import fsutil
 from movie_compiler.data import pyramid
 from movie_compiler.data.journal import Journal
 from movie_compiler.data.readers import KIND_NAMES, Stack
@@ -95,7 +96,19 @@ def plan_layout(stack: Stack, options: Options) -> Layout:
 
 
 def convert(stack: Stack, output: Path, options: Options) -> Result:
-    """Convert ``stack`` into the HDF5 file ``output`` (see the module's stages)."""
+    """Convert ``stack`` into the HDF5 file ``output`` (see the module's stages); one
+    conversion at a time per output file."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with fsutil.exclusive(output):
+            return _convert(stack, output, options)
+    except fsutil.Busy:
+        raise InputError(
+            f"{output}: another moviec convert is writing it; wait for it to finish"
+        ) from None
+
+
+def _convert(stack: Stack, output: Path, options: Options) -> Result:
     layout = plan_layout(stack, options)
     if output.is_dir():
         raise InputError(f"{output}: is a folder; name the HDF5 file to write")

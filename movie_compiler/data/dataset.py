@@ -45,6 +45,7 @@ def write_description(loaded: LoadedScene, out_path: Path) -> Path:
     if _is_xdmf(loaded):
         text, references = _located(loaded, lambda: xdmf.absolutize(path))
         _stat_all(loaded, path, [ref.file for ref in references])
+        _xdmf_source(loaded, path)  # the scene's attribute is there, or a located problem
     else:
         selection = _selection(loaded)
         voxel_size = loaded.scene.dataset.voxel_size or selection.voxel_size
