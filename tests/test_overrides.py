@@ -141,6 +141,19 @@ def test_builtin_draft_profile() -> None:
     assert draft.camera == final.camera
 
 
+def test_draft_of_an_xdmf_scene_keeps_its_sampling(tmp_path: Path) -> None:
+    text = VERVET.read_text("utf-8")
+    text = text.replace('"data/Vervet_Sehrinde.h5"', '"data/vervet_4x.xdmf"')
+    text = text.replace("subsample = [1, 4, 4]", "")
+    scene = tmp_path / "vervet.toml"
+    scene.write_text(text, "utf-8")
+    draft = load_scene(scene, profile="draft").scene
+    assert draft.dataset.path == "data/vervet_4x.xdmf"
+    assert draft.dataset.subsample == (1, 1, 1)
+    assert draft.movie.resolution == (1920, 1080)
+    assert draft.movie.frame_step == 2
+
+
 @pytest.mark.parametrize(
     ("resolution", "draft"),
     [

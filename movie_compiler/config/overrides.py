@@ -20,7 +20,9 @@ TOML_POSITION = re.compile(r"\s*\((at line \d+, column \d+|at end of document)\)
 
 def draft_profile(raw: Raw) -> Raw:
     """The built-in ``draft`` profile: half width and height (a quarter of the pixels, kept
-    even), twice the in-plane subsample (or the next pyramid level), every second frame."""
+    even), every second frame, and for HDF5 input the next pyramid level (when the scene names
+    a level) or twice the in-plane subsample (served from a pyramid level with those factors
+    if the file has one, else a hyperslab)."""
     movie = raw.get("movie", {})
     dataset = raw.get("dataset", {})
     out: Raw = {"movie": {}, "dataset": {}}
@@ -28,6 +30,10 @@ def draft_profile(raw: Raw) -> Raw:
     out["movie"]["resolution"] = [max(16, width // 4 * 2), max(16, height // 4 * 2)]
     step = movie.get("frame_step", 1)
     out["movie"]["frame_step"] = step * 2 if _is_int(step) else step
+    path = dataset.get("path")
+    if isinstance(path, str) and PurePath(path).suffix.lower() in (".xdmf", ".xmf"):
+        del out["dataset"]  # an XDMF file describes its own sampling
+        return out
     level = dataset.get("level")
     if _is_int(level):
         out["dataset"]["level"] = level + 1
