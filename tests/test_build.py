@@ -321,6 +321,28 @@ def test_the_draft_profile_writes_its_own_smaller_movie(
     assert len(frames) == 7  # frames 0, 2, ..., 12 of 13
 
 
+RunPvbatch = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def test_a_compiled_script_run_by_hand_renders_the_movies_frames(
+    write_scene: WriteScene, tmp_path: Path, run_pvbatch: RunPvbatch
+) -> None:
+    """`moviec compile` then `pvbatch render.py --frames 0:6` as the docs say: with a frame
+    step of 2 that is frames 0, 2 and 4, each rendered once."""
+    out = tmp_path / "compiled"
+    result = moviec("compile", str(write_scene()), "-o", str(out), "--set", "movie.frame_step=2")
+    assert result.returncode == 0, result.stderr
+    assert (out / "dataset.xdmf").exists()
+    done = run_pvbatch(out / "render.py", "--frames", "0:6", cwd=out)
+    lines = [line.split() for line in done.stdout.splitlines() if line.startswith("moviec-frame")]
+    assert [(int(f), int(r)) for _, f, r, _, _ in lines] == [(0, 1), (2, 1), (4, 1)]
+    assert sorted(p.name for p in out.glob("frames/*/*.png")) == [
+        "000000.png",
+        "000002.png",
+        "000004.png",
+    ]
+
+
 # -- clear failures -------------------------------------------------------------------------
 
 

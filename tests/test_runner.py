@@ -25,7 +25,7 @@ from movie_compiler.render.runner import RenderReport, frame_ranges, render, spl
 
 PROTOCOL = """\
 import argparse, os, sys, time
-parser = argparse.ArgumentParser()
+parser = argparse.ArgumentParser(fromfile_prefix_chars="@")
 parser.add_argument("--frames")
 parser.add_argument("--output")
 parser.add_argument("--allow-blank", action="store_true")
@@ -105,6 +105,19 @@ def run(
 )
 def test_frame_ranges(frames: list[int], text: str) -> None:
     assert frame_ranges(frames) == text
+
+
+@pytest.mark.paraview
+def test_a_long_selection_goes_through_a_file(
+    tmp_path: Path, info: ParaViewInfo, env: dict[str, str]
+) -> None:
+    """Every second frame of a long movie (a draft) is one range per frame: more than a
+    command-line argument may hold on Linux, so it is passed as @FILE."""
+    frames = list(range(0, 40_000, 2))
+    report = run(protocol_script(tmp_path), frames, info, env)
+    assert list(report.frames) == frames
+    log = (tmp_path / "render.log").read_text()
+    assert f"@{tmp_path / 'render.frames-0.txt'}" in log.splitlines()[0]
 
 
 def test_split_frames_into_contiguous_parts_of_nearly_equal_size() -> None:

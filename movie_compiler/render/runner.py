@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from movie_compiler import fsutil
 from movie_compiler.errors import InputError, MissingRequirement, MoviecError, ToolError
 from movie_compiler.render.messages import last_meaningful_line
 from movie_compiler.render.paraview import ParaViewInfo
@@ -68,6 +69,21 @@ def frame_ranges(frames: Sequence[int]) -> str:
         parts.append(f"{start}:{stop + 1}")
         index += 1
     return ",".join(parts)
+
+
+LONGEST_ARGUMENT = 16_384
+"""Longer frame selections go through a file: Linux limits one argument to 128 KiB."""
+
+
+def _frames_argument(frames: Sequence[int], log_path: Path, job: int) -> list[str]:
+    """``--frames SPEC``, or ``@FILE`` holding it when the selection is long (a draft of a
+    long movie selects every second frame: one range per frame)."""
+    spec = frame_ranges(frames)
+    if len(spec) <= LONGEST_ARGUMENT:
+        return ["--frames", spec]
+    path = log_path.with_name(f"{log_path.stem}.frames-{job}.txt")
+    fsutil.write_text(path, f"--frames\n{spec}\n")
+    return [f"@{path}"]
 
 
 def split_frames(frames: Sequence[int], jobs: int) -> list[list[int]]:
@@ -149,7 +165,7 @@ def render(
         running: list[_Job] = []
         try:
             for number, part in enumerate(parts):
-                command = [info.executable, str(script), "--frames", frame_ranges(part)]
+                command = [info.executable, str(script), *_frames_argument(part, log_path, number)]
                 command += ["--output", str(output_dir)]
                 command += ["--allow-blank"] if allow_blank else []
                 log_file.write(f"# job {number}: {shlex.join(command)}\n")
@@ -166,7 +182,7 @@ def render(
                     raise MissingRequirement(
                         f"cannot run {info.executable}: {exc.strerror}"
                     ) from None
-                log.debug("started pvbatch (pid %d) for frames %s", process.pid, command[3])
+                log.debug("started pvbatch (pid %d) for frames %s", process.pid, command[2:4])
                 running.append(_Job(number, part, process))
             _follow(running, _Log(log_file, log_path, len(parts) > 1), bar, results)
         except BaseException as error:

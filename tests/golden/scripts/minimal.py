@@ -6,6 +6,8 @@
 #
 #     pvbatch render.py [--frames A:B[,C:D...]] [--output DIR] [--skip-existing] [--allow-blank]
 #
+# (arguments may also come from a file: pvbatch render.py @ARGS.txt, one per line)
+#
 # It reads the camera of every frame from plan.json beside it, renders each requested frame
 # exactly once and writes it as PNG under a temporary name, renamed when complete. For each
 # frame it prints one line: "moviec-frame INDEX RENDERS SECONDS PATH". Problems it can name end
@@ -234,8 +236,14 @@ def is_blank(path):
 
 
 def main():
-    parser = argparse.ArgumentParser(description="Render frames of a moviec scene.")
-    parser.add_argument("--frames", help="frames to render, such as 0:100,150:200")
+    parser = argparse.ArgumentParser(
+        description="Render frames of a moviec scene.", fromfile_prefix_chars="@"
+    )
+    parser.add_argument(
+        "--frames",
+        help="frames of the movie to render, such as 0:100,150:200 (half-open ranges of planned "
+        "frames, of which every frame_step-th is in the movie); @FILE reads arguments from FILE",
+    )
     parser.add_argument("--output", default=os.path.join(HERE, "frames"))
     parser.add_argument("--skip-existing", action="store_true")
     parser.add_argument("--allow-blank", action="store_true")
@@ -246,7 +254,7 @@ def main():
     paths = frame_paths(plan)
     total = len(paths)
     if args.frames:
-        frames = parse_frames(args.frames, total)
+        frames = [f for f in parse_frames(args.frames, total) if f % plan["frame_step"] == 0]
     else:
         frames = list(range(0, total, plan["frame_step"]))
     if args.skip_existing:
