@@ -51,6 +51,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("moviec: interrupted\n")
         return int(ExitCode.INTERRUPTED)
+    except OSError as error:  # the file system refused: a full disk, a read-only folder
+        where = f"{error.filename}: " if error.filename else ""
+        sys.stderr.write(f"moviec: {where}{error.strerror or error}\n")
+        return int(ExitCode.FAILED)
     except BrokenPipeError:
         return int(ExitCode.FAILED)
     finally:

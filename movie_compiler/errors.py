@@ -4,7 +4,8 @@ Exit codes (documented in docs/cli.md):
 
 ====  ===========================================================================
 0     success
-1     a build step failed: ParaView or ffmpeg exited with an error (see its log)
+1     a build step failed: ParaView or ffmpeg exited with an error (see its log), or the file
+      system refused a write (a full disk, a read-only folder)
 2     invalid input: scene file, command-line option, or input data
 3     a requirement is missing: ParaView, a renderer, an X server, disk space
 130   interrupted (Ctrl-C); everything written so far is complete and kept

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from movie_compiler.commands._scene_args import add_scene_options
-from movie_compiler.errors import ExitCode, MoviecError
+from movie_compiler.errors import ExitCode, InputError, MoviecError
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,8 @@ def run(args: argparse.Namespace) -> int:
     from movie_compiler.config.load import load_scene
     from movie_compiler.plan import plan
 
+    if args.output.exists() and not args.output.is_dir():
+        raise InputError(f"{args.output}: is a file; -o names the folder to write into")
     loaded = load_scene(args.scene, args.overrides, args.profile)
     frames = plan(loaded.scene)
     written = generate.write(args.output, loaded, frames)
