@@ -20,7 +20,7 @@ demo: system $(STAMP) $(DEMO_DATA)
 $(DEMO_DATA): tools/demo_data.py | $(STAMP)
 	$(BIN)/python tools/demo_data.py demo/slices
 	$(BIN)/moviec convert demo/slices -o $@ --array /T1 --slice-shape 233,197 --dtype uint8 \
-		--voxel-size 1,1,1 --levels 2
+		--voxel-size 1,1,1 --levels 2 --force
 
 test: system $(STAMP)
 	$(BIN)/ruff check .

@@ -217,7 +217,6 @@ def encode(
                     executable=exe,
                 )  # fmt: skip
                 _run(command, len(frames), log_path, progress, ENCODER[settings.codec])
-                temporary.chmod(0o644)  # created private; a movie is for sharing
         except OSError as exc:
             raise ToolError(f"cannot write {output}: {exc.strerror or exc}") from None
     log.info("encoded %d frames into %s", len(frames), output)

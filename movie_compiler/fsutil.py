@@ -11,6 +11,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def _read_umask() -> int:
+    umask = os.umask(0)  # the only way to read it; done once, before any thread starts
+    os.umask(umask)
+    return umask
+
+
+_UMASK = _read_umask()
+
+
 @contextlib.contextmanager
 def atomic_path(path: Path, suffix: str = "") -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it to ``path`` if the block succeeds,
@@ -52,10 +61,8 @@ def write_bytes(path: Path, data: bytes) -> None:
 
 
 def _default_mode() -> int:
-    """The mode a plain ``open()`` would give a new file (mkstemp makes it 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+    """The mode a plain ``open()`` gives a new file (mkstemp makes it 0600)."""
+    return 0o666 & ~_UMASK
 
 
 class Busy(Exception):

@@ -33,7 +33,7 @@ def main(out_dir: Path) -> None:
     for z in range(volume.shape[2]):
         axial = np.ascontiguousarray(volume[:, :, z].T, dtype=np.uint8)  # rows y, columns x
         target = out_dir / f"mni152_slice_{z}.raw"
-        partial = target.with_suffix(".partial")
+        partial = target.with_name(f".{target.name}.partial")  # hidden: convert skips it
         axial.tofile(partial)
         partial.replace(target)
     print(f"{out_dir}: {volume.shape[2]} slices of {volume.shape[1]} x {volume.shape[0]} uint8")

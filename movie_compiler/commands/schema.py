@@ -32,7 +32,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "schema",
         help="print the JSON Schema of scene files",
         description="Print the JSON Schema of scene files. Editors use it for completion and "
-        "checks: put '#:schema ./schemas/scene.schema.json' on a scene's first line.",
+        "checks: put '#:schema PATH' on a scene's first line, PATH relative to the scene (e.g. "
+        "'#:schema ../schemas/scene.schema.json' for a scene in scenes/).",
     )
     parser.add_argument(
         "--markdown",

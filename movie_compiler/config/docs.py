@@ -32,7 +32,8 @@ A scene is a TOML file. Paths in it are relative to the scene file. Coordinates 
 is centred at the origin, so camera numbers stay valid between the full data, a subsample and
 a pyramid level. Unknown keys are errors. `moviec check SCENE` validates a scene without the
 dataset; `moviec schema` prints the JSON Schema that editors use for completion (first line of
-the scene: `#:schema ./schemas/scene.schema.json`, path relative to the scene).
+the scene: `#:schema ../schemas/scene.schema.json` for a scene in `scenes/`, the path
+relative to the scene file).
 
 The frame-count rule: a shot of N frames shows its motion at times k/N for k = 0 .. N-1; its
 end state is the first frame of the next shot. So shots join without a repeated frame and a 360

@@ -81,8 +81,8 @@ class Dataset(Table):
     """`[dataset]`: the volume to render."""
 
     path: Annotated[Text, Field(min_length=1)]
-    """HDF5 file (`.h5`, `.hdf5`) or XDMF file (`.xdmf`, `.xmf`), relative to the
-    scene file."""
+    """HDF5 file (`.h5`, `.hdf5`, `.he5`) or XDMF file (`.xdmf`, `.xmf`), relative to the
+    scene file (also when set with `--set`)."""
     array: Text | None = None
     """HDF5 dataset holding the volume, such as `/PLI` (required for HDF5 input); for XDMF
     input, the name of the attribute to render (default: the first one)."""

@@ -39,6 +39,7 @@ def check(scene: Scene) -> list[Finding]:
         *_dataset(scene),
         *_volume(scene),
         *_camera(("camera",), scene.camera),
+        *_projection(scene),
         *_shots(scene),
         *_encode(scene),
     ]
@@ -155,6 +156,15 @@ def _camera(path: KeyPath, camera: CameraState | Keyframe) -> Iterator[Finding]:
                 f"{_fmt(vec.vec(camera.view_up))} is parallel to the view direction "
                 f"(focal_point - position = {_fmt(direction)})",
             )
+
+
+def _projection(scene: Scene) -> Iterator[Finding]:
+    camera = scene.camera
+    if camera.parallel_scale is not None and camera.projection != "orthographic":
+        yield (
+            ("camera", "parallel_scale"),
+            f'only with projection = "orthographic" (projection = "{camera.projection}")',
+        )
 
 
 def _shots(scene: Scene) -> Iterator[Finding]:

@@ -48,9 +48,8 @@ def write_description(loaded: LoadedScene, out_path: Path) -> Path:
         _xdmf_source(loaded, path)  # the scene's attribute is there, or a located problem
     else:
         selection = _selection(loaded)
-        voxel_size = loaded.scene.dataset.voxel_size or selection.voxel_size
-        if voxel_size is None:
-            raise SceneError([loaded.problem(("dataset", "voxel_size"), "required for HDF5 input")])
+        voxel_size = loaded.scene.dataset.voxel_size
+        assert voxel_size is not None  # the scene rules require it for HDF5 input
         name = array_name(loaded) or selection.array.rsplit("/", 1)[-1]
         href = str(selection.file)
         text = _located(loaded, lambda: xdmf.describe(selection, voxel_size, name, href))
