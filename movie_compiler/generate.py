@@ -16,6 +16,7 @@ from typing import Any
 
 from movie_compiler import __version__, fsutil
 from movie_compiler.config.load import LoadedScene
+from movie_compiler.config.rules import XDMF_SUFFIXES
 from movie_compiler.literal import assignment, comment, literal, rows
 from movie_compiler.plan import Plan
 from movie_compiler.render.paraview import MIN_PARAVIEW, RENDERER_MODES
@@ -30,7 +31,7 @@ _MARKER = re.compile(r"# @(\w+)")
 def array_name(loaded: LoadedScene) -> str | None:
     """Name of the point array in the XDMF description the script reads."""
     array = loaded.scene.dataset.array
-    if loaded.scene.dataset.path.lower().endswith((".xdmf", ".xmf")):
+    if loaded.scene.dataset.path.lower().endswith(XDMF_SUFFIXES):
         return array
     return array.strip("/").split("/")[-1] if array else None
 

@@ -13,7 +13,7 @@ import pytest
 from test_xvfb import alive, own_servers, wait_gone
 
 from movie_compiler.errors import MissingRequirement
-from movie_compiler.render import cache
+from movie_compiler.render import probe_cache
 from movie_compiler.render.paraview import (
     ParaViewInfo,
     display_env,
@@ -130,7 +130,7 @@ def test_probe_is_cached_per_executable(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, pvbatch: str
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    cache_file = tmp_path / "cache" / "moviec" / cache.FILE_NAME
+    cache_file = tmp_path / "cache" / "moviec" / probe_cache.FILE_NAME
     program, runs = counting_pvbatch(tmp_path, pvbatch)
     started = time.monotonic()
     first = probe(str(program))
@@ -188,7 +188,7 @@ def test_probe_of_a_broken_pvbatch_names_its_complaint(tmp_path: Path, module_ca
         "'paraview'); install ParaView with its Python: apt-get install paraview "
         "python3-paraview xvfb xauth"
     )
-    cached = module_cache / "moviec" / cache.FILE_NAME
+    cached = module_cache / "moviec" / probe_cache.FILE_NAME
     assert not cached.exists() or str(program) not in cached.read_text()  # not cached
 
 

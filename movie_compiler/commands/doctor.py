@@ -24,8 +24,6 @@ from movie_compiler.render.xvfb import xvfb
 GIB = 1024**3
 DISK_FAIL = 1 * GIB
 DISK_WARN = 10 * GIB
-ENCODERS = {"libx264": True, "libvpx-vp9": False, "gif": False}
-"""ffmpeg encoders moviec uses -> whether a build needs it (H.264 is the default)."""
 
 
 @dataclass(frozen=True)
@@ -157,11 +155,12 @@ def _test_render(info: ParaViewInfo, env: dict[str, str]) -> Iterator[Check]:
 
 
 def _ffmpeg() -> Check:
-    try:
-        import imageio_ffmpeg
+    from movie_compiler.encode import ENCODER, ffmpeg_executable, ffmpeg_version
 
-        program = imageio_ffmpeg.get_ffmpeg_exe()
-        version = imageio_ffmpeg.get_ffmpeg_version()
+    required = {ENCODER["h264"]}  # the default codec; the others are optional
+    try:
+        program = ffmpeg_executable()
+        version = ffmpeg_version()
         listing = subprocess.run(
             [program, "-hide_banner", "-encoders"],
             capture_output=True,
@@ -169,18 +168,18 @@ def _ffmpeg() -> Check:
             timeout=30,
             check=True,
         ).stdout
-    except (ImportError, RuntimeError, OSError, subprocess.SubprocessError) as error:
+    except (MoviecError, OSError, subprocess.SubprocessError) as error:
         advice = "reinstall it: pip install --force-reinstall imageio-ffmpeg"
         return Check("FAIL", "ffmpeg", f"not usable ({error})", advice)
     names = {line.split()[1] for line in listing.splitlines() if len(line.split()) > 1}
-    missing = [name for name in ENCODERS if name not in names]
+    missing = [name for name in ENCODER.values() if name not in names]
     found = f"{version} (imageio-ffmpeg: {os.path.basename(program)})"
-    if any(ENCODERS[name] for name in missing):
+    if required & set(missing):
         advice = "install imageio-ffmpeg's own build: pip install --force-reinstall imageio-ffmpeg"
         return Check("FAIL", "ffmpeg", f"{found} lacks {', '.join(missing)}", advice)
     if missing:
         return Check("warn", "ffmpeg", f"{found} lacks {', '.join(missing)}", "encode MP4 only")
-    return Check("ok", "ffmpeg", f"{found} with {', '.join(ENCODERS)}")
+    return Check("ok", "ffmpeg", f"{found} with {', '.join(ENCODER.values())}")
 
 
 def _disk() -> Check:

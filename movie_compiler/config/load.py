@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,8 +26,6 @@ from movie_compiler.config.overrides import lower_first
 from movie_compiler.errors import InputError, Problem, SceneError
 
 Raw = dict[str, Any]
-
-_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 
 
 @dataclass(frozen=True)
@@ -191,14 +188,13 @@ def _parse(text: str, shown: str) -> Raw:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
-        match = _TOML_POSITION.search(message)
-        if match:
+        match = overrides_.TOML_POSITION.search(message)
+        message = message[: match.start()] if match else message
+        if match and match.group(1):
             line, column = int(match.group(1)), int(match.group(2))
-            message = message[: match.start()]
-        else:
+        else:  # at the end of the document
             lines = text.split("\n")
             line, column = len(lines), len(lines[-1]) + 1
-            message = overrides_.TOML_POSITION.sub("", message)
         if message == "Illegal character '\\n'" and _open_quote(text.split("\n")[line - 1]):
             message = "unterminated string"
         where = f"{shown}:{line}:{column}"

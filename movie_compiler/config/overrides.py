@@ -15,7 +15,8 @@ from movie_compiler.errors import InputError, Problem, SceneError
 
 Raw = dict[str, Any]
 
-TOML_POSITION = re.compile(r"\s*\((at line \d+, column \d+|at end of document)\)$")
+TOML_POSITION = re.compile(r"\s*\((?:at line (\d+), column (\d+)|at end of document)\)$")
+"""Where tomllib's messages say the problem is (line and column, or the end)."""
 
 
 def draft_profile(raw: Raw) -> Raw:

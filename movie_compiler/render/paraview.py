@@ -21,7 +21,7 @@ from importlib import resources
 from typing import Any
 
 from movie_compiler.errors import MissingRequirement, ToolError
-from movie_compiler.render import cache
+from movie_compiler.render import probe_cache
 from movie_compiler.render.messages import last_meaningful_line
 from movie_compiler.render.process import describe_exit
 from movie_compiler.render.xvfb import xvfb
@@ -96,11 +96,11 @@ def probe(executable: str | None = None, *, use_cache: bool = True) -> ParaViewI
     if not os.path.isfile(program) or not os.access(program, os.X_OK):
         raise MissingRequirement(f"{program} is not an executable file (install: {INSTALL_HINT})")
     probe_text = _probe_script().read_text(encoding="utf-8")
-    key = cache.executable_key(program, probe_text)
-    document = cache.load(key) if use_cache else None
+    key = probe_cache.executable_key(program, probe_text)
+    document = probe_cache.load(key) if use_cache else None
     if document is None:
         document = _run_probe(program)
-        cache.store(key, document)
+        probe_cache.store(key, document)
     info = _info(program, document)
     if info.version_tuple[:2] < MIN_PARAVIEW:
         need = ".".join(str(part) for part in MIN_PARAVIEW)
