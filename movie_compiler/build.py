@@ -41,6 +41,7 @@ def build(
     frame_range: str | None = None,
     force: bool = False,
     jobs: int = 1,
+    ranks: int = 1,
     allow_blank: bool = False,
     encode_movie: bool = True,
     cache_dir: Path | None = None,
@@ -68,6 +69,7 @@ def build(
         data_identity=dataset.identity(loaded),
         renderer=renderer,
         paraview_version=info.version,
+        ranks=ranks,
     )
     keys = [cache.shot_key(frames_plan, shot, inputs) for shot in frames_plan.shots]
     written = generate.write(space.build_dir, loaded, frames_plan, shot_dirs=keys)
@@ -96,6 +98,7 @@ def build(
                 env=env,
                 log_path=space.build_dir / "render.log",
                 jobs=jobs,
+                ranks=ranks,
                 allow_blank=allow_blank,
                 progress=progress_enabled(),
             )
@@ -125,7 +128,12 @@ def build(
         loaded,
         frames_plan,
         output=output,
-        paraview={"version": info.version, "python": info.python, "renderer": renderer},
+        paraview={
+            "version": info.version,
+            "python": info.python,
+            "renderer": renderer,
+            "mpi_ranks": ranks,
+        },
         inputs=[loaded.path, *dataset.input_files(loaded)],
         encode=settings,
         cache_dir=space.root / "checksums",

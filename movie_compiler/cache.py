@@ -43,6 +43,7 @@ def render_inputs(
     data_identity: Mapping[str, Any],
     renderer: str,
     paraview_version: str,
+    ranks: int = 1,
 ) -> dict[str, Any]:
     """What every frame of a scene depends on besides its camera.
 
@@ -52,8 +53,11 @@ def render_inputs(
     the dataset.xdmf text ParaView reads (geometry from the voxel size, hyperslab or pyramid
     level, files). Hashing both, rather than listing scene keys, keeps the key complete when
     the scene format grows.
+
+    ``ranks`` is the number of MPI ranks: compositing the parts of the volume that ranks
+    render changes pixels slightly. A serial build's key leaves it out.
     """
-    return {
+    inputs = {
         "script": _sha256(script),
         "description": _sha256(description),
         "data": dict(data_identity),
@@ -61,6 +65,7 @@ def render_inputs(
         "paraview": paraview_version,
         "moviec": __version__,
     }
+    return inputs if ranks == 1 else {**inputs, "mpi_ranks": ranks}
 
 
 def _sha256(text: str) -> str:

@@ -95,7 +95,7 @@ def sidecar(
     plan: Plan,
     *,
     output: Path,
-    paraview: Mapping[str, str],
+    paraview: Mapping[str, Any],
     inputs: Sequence[Path],
     encode: EncodeSettings,
     cache_dir: Path | None = None,

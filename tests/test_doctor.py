@@ -118,7 +118,10 @@ def test_doctor_without_an_x_server(
         "apt-get install xvfb xauth"
     ) in lines
     assert "skip  test render: needs ParaView and a display" in lines
-    assert lines[-2] == "info  MPI: mpiexec not found (optional: data-parallel rendering)"
+    assert lines[-2] == (
+        "info  MPI: mpiexec not found (optional: data-parallel rendering with build --mpi N); "
+        "install an MPI (Debian: apt-get install openmpi-bin), or set MOVIEC_MPIEXEC"
+    )
 
 
 @pytest.mark.paraview

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -385,6 +386,47 @@ def start_driver(folder: Path, pvbatch: str) -> tuple[subprocess.Popen[bytes], P
         assert time.monotonic() < deadline, "the driver rendered nothing within 60 s"
         time.sleep(0.05)
     return process, script
+
+
+# pvbatch under MPI ends its ranks together only after paraview.simple was imported (as the
+# generated script does); without it rank 0 waits forever in its final barrier.
+PARTITIONS = """\
+import paraview.simple
+from paraview import servermanager
+module = servermanager.vtkProcessModule.GetProcessModule()
+sys.stderr.write(f"partitions {module.GetNumberOfLocalPartitions()}\\n")
+"""
+
+
+@pytest.mark.paraview
+def test_mpi_ranks_run_one_frame_loop(
+    tmp_path: Path, info: ParaViewInfo, env: dict[str, str]
+) -> None:
+    """Under mpiexec the script's loop runs on rank 0 alone: each frame is reported once."""
+    script = protocol_script(tmp_path, after_frames=PARTITIONS)
+    report = run(script, [0, 1, 2, 3], info, env, ranks=2)
+    assert report.frames == (0, 1, 2, 3)
+    log = (tmp_path / "render.log").read_text().splitlines()
+    launch = log[0].split()
+    assert launch[3:7] == [shutil.which("mpiexec"), "-n", "2", info.executable], log[0]
+    assert "partitions 2" in log
+    threads = max(1, (os.cpu_count() or 1) // 2)  # two renderers share the cores
+    assert sum(line.endswith(f"threads {threads}") for line in log) == 1
+    assert sorted(p.name for p in (tmp_path / "frames" / "shot-001").iterdir()) == [
+        f"00000{i}.png" for i in range(4)
+    ]
+
+
+@pytest.mark.paraview
+def test_the_scripts_message_passes_through_mpiexec(
+    tmp_path: Path, info: ParaViewInfo, env: dict[str, str]
+) -> None:
+    script = protocol_script(
+        tmp_path, after_frames="sys.stderr.write('moviec-error: no such array\\n')\nos._exit(2)\n"
+    )
+    with pytest.raises(InputError) as caught:
+        run(script, [0], info, env, ranks=2)
+    assert str(caught.value) == "no such array"
 
 
 @pytest.mark.paraview

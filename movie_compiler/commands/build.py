@@ -32,6 +32,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--jobs", type=int, default=1, metavar="N", help="render with N pvbatch processes at once"
     )
     parser.add_argument(
+        "--mpi",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run each pvbatch as N MPI ranks that share the volume (data-parallel; the "
+        "launcher is mpiexec, or MOVIEC_MPIEXEC)",
+    )
+    parser.add_argument(
         "--allow-blank",
         action="store_true",
         help="accept frames of a single colour (otherwise the first one stops the build)",
@@ -47,8 +55,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.jobs < 1:
-        raise InputError(f"--jobs must be at least 1, got {args.jobs}")
+    for option in ("jobs", "mpi"):
+        if getattr(args, option) < 1:
+            raise InputError(f"--{option} must be at least 1, got {getattr(args, option)}")
     from movie_compiler.build import build
     from movie_compiler.config.load import load_scene
 
@@ -59,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
             frame_range=args.frames,
             force=args.force,
             jobs=args.jobs,
+            ranks=args.mpi,
             allow_blank=args.allow_blank,
             encode_movie=not args.no_encode,
             cache_dir=args.cache_dir,

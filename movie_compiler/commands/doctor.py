@@ -16,7 +16,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from movie_compiler.errors import ExitCode, MoviecError
+from movie_compiler.errors import ExitCode, MissingRequirement, MoviecError
+from movie_compiler.render import mpi
 from movie_compiler.render.health import try_renderers
 from movie_compiler.render.paraview import ParaViewInfo, probe
 from movie_compiler.render.xvfb import xvfb
@@ -195,9 +196,18 @@ def _disk() -> Check:
 
 
 def _mpi() -> Check:
-    program = shutil.which("mpiexec")
-    if program is None:
-        return Check("info", "MPI", "mpiexec not found (optional: data-parallel rendering)")
+    """The launcher of ``build --mpi N`` (optional)."""
+    try:
+        program = mpi.launcher(2)[0]
+    except MissingRequirement as exc:
+        if os.environ.get(mpi.ENV, "").strip():
+            return Check("warn", "MPI", str(exc))
+        return Check(
+            "info",
+            "MPI",
+            "mpiexec not found (optional: data-parallel rendering with build --mpi N)",
+            "install an MPI (Debian: apt-get install openmpi-bin), or set MOVIEC_MPIEXEC",
+        )
     try:
         answer = subprocess.run(
             [program, "--version"], capture_output=True, text=True, timeout=10
@@ -205,4 +215,6 @@ def _mpi() -> Check:
     except (OSError, subprocess.SubprocessError):
         answer = ""
     version = answer.strip().splitlines()[0] if answer.strip() else "version unknown"
-    return Check("info", "MPI", f"{version} ({program}; optional: data-parallel rendering)")
+    return Check(
+        "info", "MPI", f"{version} ({program}; data-parallel rendering with build --mpi N)"
+    )

@@ -7,8 +7,9 @@ The script (``script/template.py``) reports on standard output::
 
 and ends a failure it can name with ``moviec-error: MESSAGE`` on standard error and exit code
 2 (the data) or 3 (this ParaView lacks something). With ``jobs`` > 1 the frames are split
-into contiguous parts rendered by concurrent pvbatch processes (frame-parallel rendering).
-All output of pvbatch goes to a log file as it arrives.
+into contiguous parts rendered by concurrent pvbatch processes (frame-parallel rendering);
+with ``ranks`` > 1 each pvbatch runs under MPI (data-parallel rendering, see
+:mod:`movie_compiler.render.mpi`). All output of pvbatch goes to a log file as it arrives.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import IO
 
 from movie_compiler import fsutil
 from movie_compiler.errors import InputError, MissingRequirement, MoviecError, ToolError
+from movie_compiler.render import mpi
 from movie_compiler.render.messages import last_meaningful_line
 from movie_compiler.render.paraview import ParaViewInfo
 from movie_compiler.render.process import describe_exit, spawn, stop_all
@@ -140,6 +142,7 @@ def render(
     env: Mapping[str, str],
     log_path: Path,
     jobs: int = 1,
+    ranks: int = 1,
     allow_blank: bool = False,
     progress: bool = True,
 ) -> RenderReport:
@@ -155,6 +158,10 @@ def render(
         return RenderReport((), {}, {}, "", 0.0)
     script, output_dir = script.absolute(), output_dir.absolute()
     parts = split_frames(wanted, jobs)
+    launch = mpi.launcher(ranks, env)
+    if launch:
+        log.info("each pvbatch runs as %d MPI ranks: %s", ranks, shlex.join(launch))
+    job_env = mpi.launcher_env(ranks, _job_env(env, len(parts) * ranks))
     log_path.parent.mkdir(parents=True, exist_ok=True)
     results = _Results()
     started = time.monotonic()
@@ -165,24 +172,23 @@ def render(
         running: list[_Job] = []
         try:
             for number, part in enumerate(parts):
-                command = [info.executable, str(script), *_frames_argument(part, log_path, number)]
+                frames_argument = _frames_argument(part, log_path, number)
+                command = [*launch, info.executable, str(script), *frames_argument]
                 command += ["--output", str(output_dir)]
                 command += ["--allow-blank"] if allow_blank else []
                 log_file.write(f"# job {number}: {shlex.join(command)}\n")
                 try:
                     process = spawn(
                         command,
-                        env=_job_env(env, len(parts)),
+                        env=job_env,
                         cwd=script.parent,
                         stdin=subprocess.DEVNULL,
                         stdout=subprocess.PIPE,
                         stderr=subprocess.PIPE,
                     )
                 except OSError as exc:
-                    raise MissingRequirement(
-                        f"cannot run {info.executable}: {exc.strerror}"
-                    ) from None
-                log.debug("started pvbatch (pid %d) for frames %s", process.pid, command[2:4])
+                    raise MissingRequirement(f"cannot run {command[0]}: {exc.strerror}") from None
+                log.debug("started pvbatch (pid %d) for %s", process.pid, frames_argument)
                 running.append(_Job(number, part, process))
             _follow(running, _Log(log_file, log_path, len(parts) > 1), bar, results)
         except BaseException as error:
@@ -222,11 +228,12 @@ def render(
     )
 
 
-def _job_env(env: Mapping[str, str], jobs: int) -> dict[str, str]:
-    """Concurrent software renderers share the cores instead of each taking all of them."""
+def _job_env(env: Mapping[str, str], processes: int) -> dict[str, str]:
+    """Concurrent software renderers (``processes`` pvbatch processes or MPI ranks) share the
+    cores instead of each taking all of them."""
     result = dict(env)
-    if jobs > 1 and "LP_NUM_THREADS" not in result:
-        result["LP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // jobs))
+    if processes > 1 and "LP_NUM_THREADS" not in result:
+        result["LP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // processes))
     return result
 
 
