@@ -268,17 +268,21 @@ def test_editing_one_shot_rerenders_only_that_shot(write_scene: WriteScene, tmp_
     assert unchanged == {k: first[k] for k in unchanged}
 
 
+@pytest.mark.parametrize("ranks", ["1", "2"])
 def test_an_interrupted_build_resumes_to_identical_frames(
-    write_scene: WriteScene, tmp_path: Path
+    write_scene: WriteScene, tmp_path: Path, ranks: str
 ) -> None:
+    """kill -9 of moviec mid-render, serial or under mpiexec: nothing of the render outlives
+    it, and the next build completes the frames to exactly those of an uninterrupted one."""
     scene = write_scene(orbit=40, width=160, height=96)
     reference = tmp_path / "reference"
-    assert moviec("build", str(scene), "--cache-dir", str(reference), "--no-encode").returncode == 0
+    options = ("--no-encode", "--mpi", ranks)
+    assert moviec("build", str(scene), "--cache-dir", str(reference), *options).returncode == 0
 
     cache = tmp_path / "cache"
     process = subprocess.Popen(
         [sys.executable, "-m", "movie_compiler", "build", str(scene), "--cache-dir", str(cache),
-         "--no-encode"],
+         *options],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     deadline = time.monotonic() + 300
@@ -292,7 +296,7 @@ def test_an_interrupted_build_resumes_to_identical_frames(
     # pvbatch is told to die with moviec (it prints a stack trace first, which takes a moment)
     assert wait_until(lambda: str(cache) not in running_commands(), seconds=20)
 
-    result = moviec("build", str(scene), "--cache-dir", str(cache), "--no-encode")
+    result = moviec("build", str(scene), "--cache-dir", str(cache), *options)
     assert result.returncode == 0, result.stderr
     second = {f"frames/{path}" for path in rendered_paths(cache)}
     assert not finished & second, "a frame was rendered twice"
