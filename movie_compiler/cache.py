@@ -28,6 +28,7 @@ from typing import Any
 
 from movie_compiler import __version__, fsutil
 from movie_compiler.plan import Plan, PlannedShot
+from movie_compiler.render.process import running
 
 log = logging.getLogger(__name__)
 
@@ -167,14 +168,13 @@ def _camera_key(plan: Plan, frame: int) -> str:
 
 
 def _writer_alive(partial: Path) -> bool:
-    """Whether the process named in ``NNNNNN.PID.partial.png`` still runs (on this host)."""
+    """Whether the process named in ``NNNNNN.PID.partial.png`` still runs (on this host) and is
+    the one that wrote it."""
     parts = partial.name.split(".")
     if len(parts) != 4 or not parts[1].isdigit():
         return False  # an older script's partial frame: its writer is gone
     try:
-        os.kill(int(parts[1]), 0)
-    except ProcessLookupError:
+        written = partial.stat().st_mtime
+    except FileNotFoundError:
         return False
-    except PermissionError:
-        return True
-    return True
+    return running(int(parts[1]), since=written)

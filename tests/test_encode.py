@@ -368,8 +368,7 @@ def test_interrupted_encode_kills_ffmpeg(
     done = threading.Event()
 
     def interrupt() -> None:
-        deadline = time.monotonic() + 10
-        while not pid_file.exists() and time.monotonic() < deadline and not done.is_set():
+        while not pid_file.exists() and not done.is_set():
             time.sleep(0.01)
         time.sleep(0.3)
         if not done.is_set():
@@ -380,7 +379,8 @@ def test_interrupted_encode_kills_ffmpeg(
     out = tmp_path / "out"
     try:
         with pytest.raises(KeyboardInterrupt):
-            run_encode(frames, out / "movie.mp4", "h264", fps=5)  # 2.4 s in real time
+            # 12 s in real time: the interrupt comes long before, even on a loaded machine
+            run_encode(frames, out / "movie.mp4", "h264", fps=1)
     finally:
         done.set()
         thread.join()

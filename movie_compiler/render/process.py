@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, cast
 
 PR_SET_PDEATHSIG = 1
@@ -112,3 +113,40 @@ def describe_exit(returncode: int) -> str:
             name = f"signal {-returncode}"
         return f"killed by {name}"
     return f"exit {returncode}"
+
+
+PROC = Path("/proc")
+
+
+def running(pid: int, since: float) -> bool:
+    """Whether ``pid`` is a live process (not a zombie) that already ran at ``since`` (a Unix
+    time, such as the mtime of a file the process wrote).
+
+    A process killed while its parent died stays a zombie until init reaps it, which some
+    container inits never do; and a process id can be reused. Without ``/proc`` only the
+    process id is checked.
+    """
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    try:
+        stat = (PROC / str(pid) / "stat").read_text()
+        boot = _boot_time()
+    except (OSError, ValueError):
+        return True
+    # "pid (name) state ppid ...": fields after the name; start time is field 22 of the line.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    if fields[0] in ("Z", "X"):
+        return False
+    started = boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    return started <= since + 1.0  # the boot time is in whole seconds
+
+
+def _boot_time() -> float:
+    for line in (PROC / "stat").read_text().splitlines():
+        if line.startswith("btime "):
+            return float(line.split()[1])
+    raise ValueError("no btime in /proc/stat")
