@@ -12,6 +12,8 @@ _NOISE = re.compile(
 )
 """Lines that frame a message rather than say it: traceback and stack dump headers, frames."""
 _ADDRESS = re.compile(r" \(0x[0-9a-f]+\)")
+_RULE = re.compile(r"^-{20,}$")
+"""Open MPI frames its help messages with rules of dashes."""
 
 
 def last_meaningful_line(text: str) -> str:
@@ -19,11 +21,18 @@ def last_meaningful_line(text: str) -> str:
 
     Skips blank lines, indented lines (traceback frames), stack dumps and VTK's closing
     ``FATL| Signal: SIGABRT``; VTK log lines are reduced to their message, without object
-    addresses; terminal colour codes are removed.
+    addresses; terminal colour codes are removed. A message framed by rules of dashes (Open
+    MPI's) gives its first paragraph, joined into one line.
     """
-    for raw in reversed(text.splitlines()):
-        line = _ANSI.sub("", raw)
+    lines = [_ANSI.sub("", raw) for raw in text.splitlines()]
+    for index in range(len(lines) - 1, -1, -1):
+        line = lines[index]
         stripped = line.strip()
+        if _RULE.match(stripped):
+            framed = _framed(lines[:index])
+            if framed:
+                return framed
+            continue
         if not stripped or line.startswith((" ", "\t")) or _NOISE.match(stripped):
             continue
         logged = _LOGURU.match(stripped)
@@ -32,4 +41,17 @@ def last_meaningful_line(text: str) -> str:
                 continue
             stripped = logged["message"].strip()
         return _ADDRESS.sub("", stripped)
+    return ""
+
+
+def _framed(lines: list[str]) -> str:
+    """The first paragraph after the last rule of ``lines`` (which end before a closing rule)."""
+    for start in range(len(lines) - 1, -1, -1):
+        if _RULE.match(lines[start].strip()):
+            paragraph: list[str] = []
+            for line in lines[start + 1 :]:
+                if not line.strip():
+                    break
+                paragraph.append(line.strip())
+            return " ".join(paragraph)
     return ""

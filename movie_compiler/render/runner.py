@@ -108,6 +108,8 @@ class _Job:
     number: int
     frames: list[int]
     process: subprocess.Popen[bytes]
+    program: str
+    """What runs pvbatch, as messages name it: ``pvbatch``, or the MPI launcher."""
     open_streams: int = 2
     error: str | None = None
     stderr_tail: deque[str] = field(default_factory=lambda: deque(maxlen=200))
@@ -189,7 +191,7 @@ def render(
                 except OSError as exc:
                     raise MissingRequirement(f"cannot run {command[0]}: {exc.strerror}") from None
                 log.debug("started pvbatch (pid %d) for %s", process.pid, frames_argument)
-                running.append(_Job(number, part, process))
+                running.append(_Job(number, part, process, Path(command[0]).name))
             _follow(running, _Log(log_file, log_path, len(parts) > 1), bar, results)
         except BaseException as error:
             if any(job.process.poll() is None for job in running):
@@ -293,7 +295,7 @@ def _handle(line: str, stream: str, job: _Job, bar: FrameProgress, results: _Res
 def _finished(job: _Job, log_file: _Log) -> None:
     """``job`` closed its output: wait for it and raise if it failed."""
     code = job.process.wait()
-    log_file.stream.write(f"# job {job.number}: pvbatch {describe_exit(code)}\n")
+    log_file.stream.write(f"# job {job.number}: {job.program} {describe_exit(code)}\n")
     if code != 0:
         raise _failure(job, code, log_file.path)
 
@@ -305,5 +307,5 @@ def _failure(job: _Job, code: int, log_path: Path) -> MoviecError:
     if job.error and code == 3:
         return MissingRequirement(job.error)
     detail = job.error or last_meaningful_line("\n".join(job.stderr_tail))
-    message = f"pvbatch failed ({describe_exit(code)}); see {log_path}"
+    message = f"{job.program} failed ({describe_exit(code)}); see {log_path}"
     return ToolError(f"{message}\n{detail}" if detail else message)
