@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -57,9 +56,7 @@ def test_doctor_on_this_machine(
 ) -> None:
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.setenv("MOVIEC_PVBATCH", pvbatch)
-    started = time.monotonic()
     code, lines = doctor(capsys)
-    seconds = time.monotonic() - started
     info = probe(pvbatch)
     assert code == 0, "\n".join(lines)
     expected = [
@@ -81,7 +78,6 @@ def test_doctor_on_this_machine(
     assert len(lines) == len(expected), "\n".join(lines)
     for line, pattern in zip(lines, expected, strict=True):
         assert re.fullmatch(pattern, line), f"{line!r} does not match {pattern!r}"
-    assert seconds < 15
 
 
 def test_doctor_without_paraview(

@@ -6,7 +6,6 @@ import json
 import os
 import re
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -132,15 +131,10 @@ def test_probe_is_cached_per_executable(
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     cache_file = tmp_path / "cache" / "moviec" / probe_cache.FILE_NAME
     program, runs = counting_pvbatch(tmp_path, pvbatch)
-    started = time.monotonic()
     first = probe(str(program))
-    cold = time.monotonic() - started
-    started = time.monotonic()
     second = probe(str(program))
-    cached = time.monotonic() - started
     assert first == second
-    assert runs.read_text().count("run") == 1
-    assert cached < 0.1 < cold
+    assert runs.read_text().count("run") == 1  # the second answer came from the cache
     assert cache_file.exists()
     # A changed executable (new ParaView) is probed again, and replaces the old entry.
     stat = program.stat()
