@@ -374,6 +374,8 @@ def test_interrupted_encode_kills_ffmpeg(
         if not done.is_set():
             signal.pthread_kill(main, signal.SIGINT)
 
+    # Python's own Ctrl-C handler, even where the test runner ignores SIGINT (a background job)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     thread = threading.Thread(target=interrupt)
     thread.start()
     out = tmp_path / "out"
@@ -384,6 +386,7 @@ def test_interrupted_encode_kills_ffmpeg(
     finally:
         done.set()
         thread.join()
+        signal.signal(signal.SIGINT, previous)
     with pytest.raises(ProcessLookupError):
         os.kill(int(pid_file.read_text()), 0)
     assert only_files(out) == ["logs"]
