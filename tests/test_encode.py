@@ -7,9 +7,10 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -28,6 +29,8 @@ from movie_compiler.encode import (
 )
 from movie_compiler.errors import InputError, MissingRequirement, ToolError
 
+WriteScene = Callable[..., Path]
+
 WIDTH, HEIGHT = 64, 48
 SHOTS = (5, 7)
 """Frames per folder: two shots."""
@@ -37,25 +40,6 @@ METADATA = {
     "moviec_version": "0.1.0",
     "moviec_scene_sha256": "ab" * 32,
 }
-
-MINIMAL_SCENE = """\
-[dataset]
-path = "brain.h5"
-array = "/T1"
-voxel_size = [1.0, 1.0, 1.0]
-
-[volume]
-colors = [[0, 0, 0, 0], [255, 1, 1, 1]]
-opacity = [[0, 0], [255, 1]]
-
-[camera]
-position = [0, 0, 3]
-
-[[shots]]
-type = "orbit"
-frames = 4
-"""
-
 
 # -- helpers ------------------------------------------------------------------------------
 
@@ -131,26 +115,24 @@ def run_encode(frames: Sequence[Path], output: Path, codec: str, fps: float = 12
 @pytest.mark.parametrize(
     ("encode_table", "output", "expected"),
     [
-        ("", "movie.mp4", EncodeSettings("h264", 18, "slow")),
-        ("", "movie.webm", EncodeSettings("vp9", 31, "slow")),
-        ("", "movie.GIF", EncodeSettings("gif", None, "slow")),
-        ('crf = 23\npreset = "fast"', "movie.mp4", EncodeSettings("h264", 23, "fast")),
-        ('codec = "vp9"\ncrf = 40', "movie.webm", EncodeSettings("vp9", 40, "slow")),
+        ({}, "movie.mp4", EncodeSettings("h264", 18, "slow")),
+        ({}, "movie.webm", EncodeSettings("vp9", 31, "slow")),
+        ({}, "movie.GIF", EncodeSettings("gif", None, "slow")),
+        ({"crf": 23, "preset": "fast"}, "movie.mp4", EncodeSettings("h264", 23, "fast")),
+        ({"codec": "vp9", "crf": 40}, "movie.webm", EncodeSettings("vp9", 40, "slow")),
     ],
 )
 def test_settings_from_scene(
-    tmp_path: Path, encode_table: str, output: str, expected: EncodeSettings
+    write_scene: WriteScene, encode_table: dict[str, Any], output: str, expected: EncodeSettings
 ) -> None:
-    scene = tmp_path / "scene.toml"
-    scene.write_text(f'{MINIMAL_SCENE}\n[movie]\noutput = "{output}"\n\n[encode]\n{encode_table}\n')
-    loaded = load_scene(scene)
+    loaded = load_scene(write_scene(movie={"output": output}, encode=encode_table))
     assert EncodeSettings.from_scene(loaded.scene, loaded.output) == expected
 
 
-def test_settings_refuse_a_codec_the_output_cannot_hold(tmp_path: Path) -> None:
-    scene = tmp_path / "scene.toml"
-    scene.write_text(f'{MINIMAL_SCENE}\n[encode]\ncodec = "h264"\n')
-    loaded = load_scene(scene)
+def test_settings_refuse_a_codec_the_output_cannot_hold(
+    tmp_path: Path, write_scene: WriteScene
+) -> None:
+    loaded = load_scene(write_scene(encode={"codec": "h264"}))
     with pytest.raises(InputError, match=r"x\.webm: encode\.codec = 'h264' does not go into"):
         EncodeSettings.from_scene(loaded.scene, tmp_path / "x.webm")
     with pytest.raises(InputError, match=r"cannot tell the codec from the suffix '\.avi'"):

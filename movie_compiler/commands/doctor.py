@@ -198,7 +198,7 @@ def _disk() -> Check:
 def _mpi() -> Check:
     """The launcher of ``build --mpi N`` (optional)."""
     try:
-        program = mpi.launcher(2)[0]
+        program = mpi.launcher(ranks=2)[0]  # the command that two or more ranks would use
     except MissingRequirement as exc:
         if os.environ.get(mpi.ENV, "").strip():
             return Check("warn", "MPI", str(exc))

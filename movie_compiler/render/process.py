@@ -73,24 +73,16 @@ def spawn(command: list[str], **options: Any) -> subprocess.Popen[Any]:
 
 def stop(process: subprocess.Popen[Any], timeout: float = STOP_TIMEOUT) -> None:
     """Terminate ``process`` and its process group; kill them if they linger."""
-    if process.poll() is not None:
-        return
-    _signal_group(process, signal.SIGTERM)
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _signal_group(process, signal.SIGKILL)
-        process.wait()
-    # Helpers the child started in its group (such as mpiexec's ranks) go with it.
-    _signal_group(process, signal.SIGKILL)
+    stop_all([process], timeout)
 
 
 def stop_all(processes: list[subprocess.Popen[Any]], timeout: float = STOP_TIMEOUT) -> None:
-    """Terminate several processes at once, then wait for each."""
-    running = [process for process in processes if process.poll() is None]
-    for process in running:
+    """Terminate several processes at once (each with its process group), then wait for each;
+    kill those that linger, and what they started in their group."""
+    alive = [process for process in processes if process.poll() is None]
+    for process in alive:
         _signal_group(process, signal.SIGTERM)
-    for process in running:
+    for process in alive:
         try:
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
