@@ -63,19 +63,18 @@ def build(
     description = dataset.write_description(loaded, space.build_dir / generate.DATASET_NAME)
 
     # 4. Key each shot by what makes its frames; write the script and plan.
-    inputs = cache.render_inputs(
-        script=generate.pixel_source(loaded),
+    keys = cache.scene_keys(
+        loaded,
+        frames_plan,
         description=description.read_text("utf-8"),
-        data_identity=dataset.identity(loaded),
         renderer=renderer,
         paraview_version=info.version,
         ranks=ranks,
     )
-    keys = [cache.shot_key(frames_plan, shot, inputs) for shot in frames_plan.shots]
     written = generate.write(space.build_dir, loaded, frames_plan, shot_dirs=keys)
     space.frames.prepare(frames_plan, keys, loaded.path)
 
-    # 5. Render what is missing; frames with the same camera are rendered once.
+    # 5. Render what is missing; frames with the same state are rendered once.
     if force:
         space.frames.remove(frames_plan, keys, wanted)
     todo = space.frames.missing(frames_plan, keys, wanted)

@@ -1,7 +1,8 @@
 """The frame cache: each shot's frames live in a folder named by a hash of what made them.
 
-A shot's key covers everything that changes its pixels: the camera of each of its frames
-(so where it starts, its motion and its timing), the render script without the lines that
+A shot's key covers everything that changes its pixels: the complete state of each of its
+frames (camera, transfer functions, opacity scale, clip plane, box: so where it starts, its
+motion and its timing), the render script without the lines that
 only name the scene (frame size, background, projection, transfer functions, renderers,
 shading, the template's code), the dataset description ParaView reads (geometry, hyperslab
 or pyramid level), the identity of the data files (paths, sizes, modification times), the
@@ -26,7 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from movie_compiler import __version__, fsutil
+from movie_compiler import __version__, fsutil, generate
+from movie_compiler.config.load import LoadedScene
+from movie_compiler.data import dataset
 from movie_compiler.plan import Plan, PlannedShot
 from movie_compiler.render.process import running
 
@@ -73,10 +76,31 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def scene_keys(
+    loaded: LoadedScene,
+    plan: Plan,
+    *,
+    description: str,
+    renderer: str,
+    paraview_version: str,
+    ranks: int = 1,
+) -> list[str]:
+    """The cache key of every shot of ``loaded`` (``description``: the dataset.xdmf text)."""
+    inputs = render_inputs(
+        script=generate.pixel_source(loaded),
+        description=description,
+        data_identity=dataset.identity(loaded),
+        renderer=renderer,
+        paraview_version=paraview_version,
+        ranks=ranks,
+    )
+    return [shot_key(plan, shot, inputs) for shot in plan.shots]
+
+
 def shot_key(plan: Plan, shot: PlannedShot, inputs: Mapping[str, Any]) -> str:
     """The cache key of ``shot``'s frames."""
     document = {
-        "cameras": [plan.camera(i) for i in range(shot.first, shot.stop)],
+        "states": [state.key for state in shot.states],
         "inputs": inputs,
     }
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False)
@@ -127,19 +151,19 @@ class FrameCache:
     ) -> tuple[list[int], list[tuple[int, int]]]:
         """Split ``todo`` into frames to render and ``(frame, source)`` pairs to link.
 
-        Frames with the same camera have the same pixels (everything else a frame depends on
+        Frames with the same state have the same pixels (everything else a frame depends on
         is the same for the whole scene), so a hold shot, or a shot that returns to an
-        earlier view, is rendered once.
+        earlier view with the same transfer functions and clips, is rendered once.
         """
         missing = set(todo)
         source: dict[str, int] = {}
         for frame in wanted:  # finished frames first: they need no render at all
             if frame not in missing:
-                source.setdefault(_camera_key(plan, frame), frame)
+                source.setdefault(plan.state(frame).key, frame)
         render: list[int] = []
         links: list[tuple[int, int]] = []
         for frame in todo:
-            key = _camera_key(plan, frame)
+            key = plan.state(frame).key
             if key in source:
                 links.append((frame, source[key]))
             else:
@@ -161,10 +185,6 @@ class FrameCache:
         """Delete the files of ``frames`` (for ``--force``)."""
         for frame in frames:
             self.frame_path(plan, keys, frame).unlink(missing_ok=True)
-
-
-def _camera_key(plan: Plan, frame: int) -> str:
-    return json.dumps(plan.camera(frame), sort_keys=True)
 
 
 def _writer_alive(partial: Path) -> bool:

@@ -17,13 +17,16 @@ from typing import Any
 from movie_compiler import __version__, fsutil
 from movie_compiler.config.load import LoadedScene
 from movie_compiler.config.rules import XDMF_SUFFIXES
-from movie_compiler.literal import assignment, comment, literal, rows
+from movie_compiler.literal import assignment, comment, literal
 from movie_compiler.plan import Plan
 from movie_compiler.render.paraview import MIN_PARAVIEW, RENDERER_MODES
 
 SCRIPT_NAME = "render.py"
 PLAN_NAME = "plan.json"
 DATASET_NAME = "dataset.xdmf"
+PLAN_FORMAT = 2
+"""Version of plan.json's layout; the script refuses a plan of another version. 2: each frame
+is a complete frame state (camera, colors, opacity, clip, box), not only a camera."""
 _MARKER = re.compile(r"# @(\w+)")
 """A line of the template where the generator inserts a section's constants."""
 
@@ -72,7 +75,6 @@ def _sections(loaded: LoadedScene) -> dict[str, str]:
     scene = loaded.scene
     volume = scene.volume
     renderers = [volume.renderer] if isinstance(volume.renderer, str) else list(volume.renderer)
-    opacity = [list(p) + [0.5, 0.0][len(p) - 2 :] for p in volume.opacity]
     return {
         "header": "\n".join(
             [
@@ -87,6 +89,7 @@ def _sections(loaded: LoadedScene) -> dict[str, str]:
                 assignment("SCENE_SHA256", loaded.digest),
                 assignment("TITLE", scene.movie.title),
                 assignment("MIN_PARAVIEW", MIN_PARAVIEW),
+                assignment("PLAN_FORMAT", PLAN_FORMAT),
             ]
         ),
         "data": "\n".join(
@@ -113,14 +116,8 @@ def _sections(loaded: LoadedScene) -> dict[str, str]:
                 ),
             ]
         ),
-        "transfer": "\n".join(
-            [
-                assignment("COLOR_SPACE", volume.color_space, "volume.color_space"),
-                rows("COLOR_POINTS", [list(p) for p in volume.colors], "scalar, r, g, b"),
-                rows("OPACITY_POINTS", opacity, "scalar, opacity, midpoint, sharpness"),
-            ]
-        ),
-        "frames": f"PLAN_FILE = os.path.join(HERE, {literal(PLAN_NAME)})  # one camera per frame",
+        "transfer": assignment("COLOR_SPACE", volume.color_space, "volume.color_space"),
+        "frames": f"PLAN_FILE = os.path.join(HERE, {literal(PLAN_NAME)})  # one state per frame",
     }
 
 
@@ -131,7 +128,7 @@ def default_shot_dirs(plan: Plan) -> list[str]:
 def plan_document(plan: Plan, digest: str, shot_dirs: list[str]) -> dict[str, Any]:
     """The frame plan as the script reads it (``plan.json``)."""
     return {
-        "format": 1,
+        "format": PLAN_FORMAT,
         "generator": f"moviec {__version__}",
         "scene_sha256": digest,
         "fps": plan.fps,
@@ -140,7 +137,7 @@ def plan_document(plan: Plan, digest: str, shot_dirs: list[str]) -> dict[str, An
             {"name": shot.name, "type": shot.kind, "first": shot.first, "stop": shot.stop, "dir": d}
             for shot, d in zip(plan.shots, shot_dirs, strict=True)
         ],
-        "frames": [plan.camera(i) for i in range(plan.frames)],
+        "frames": [dict(plan.state(i)) for i in range(plan.frames)],
     }
 
 

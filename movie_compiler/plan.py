@@ -1,4 +1,9 @@
-"""Plan the frames: the camera of every frame, computed from the scene in pure Python.
+"""Plan the frames: the complete state of every frame, computed from the scene in pure Python.
+
+Each frame's :class:`~movie_compiler.state.FrameState` holds its camera (from the shot's
+motion) and the volume's tracks (transfer functions, opacity scale, clip plane, box), each
+following the keyframes that set it and carrying its value from shot to shot. A keyframe's
+``at`` is the time it is reached (:mod:`movie_compiler.camera.timing`).
 
 The frame-count rule: a shot of N frames shows its motion at times ``k / N`` for
 ``k = 0 .. N-1``; its end state (time 1) is the first frame of the next shot. So shots join
@@ -12,13 +17,15 @@ movie plays at ``fps / S``: the same motion and duration with fewer frames.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from movie_compiler.camera import easing, motion, vec
 from movie_compiler.camera.motion import Knot, Pose
+from movie_compiler.camera.timing import Timing
 from movie_compiler.config.model import Dolly, Flight, Hold, Orbit, Scene, ShotBase
+from movie_compiler.state import TRACKS, FrameState, frame_state
 
 
 @dataclass(frozen=True)
@@ -32,9 +39,15 @@ class PlannedShot:
     """Global index of the shot's first frame."""
     poses: tuple[Pose, ...]
     """One camera per frame."""
+    states: tuple[FrameState, ...]
+    """One complete state per frame (camera included)."""
+    keyframes: tuple[int, ...]
+    """Frames of the shot (counted from its first) at or after each keyframe's time."""
     start: Pose
     end: Pose
-    """Where the shot ends: the next shot's start."""
+    """Where the camera ends: the next shot's start."""
+    end_volume: Mapping[str, Any]
+    """The volume's tracks at the shot's end: where the next shot starts from."""
 
     @property
     def frames(self) -> int:
@@ -54,7 +67,6 @@ class Plan:
     fps: float
     frame_step: int
     orthographic: bool
-    parallel_scale: float | None
 
     @property
     def frames(self) -> int:
@@ -75,22 +87,27 @@ class Plan:
         shot = self.shot_of(frame)
         return shot.poses[frame - shot.first]
 
+    def state(self, frame: int) -> FrameState:
+        """Everything ``frame`` shows."""
+        shot = self.shot_of(frame)
+        return shot.states[frame - shot.first]
+
     def camera(self, frame: int) -> dict[str, Any]:
         """What the generated script sets on ParaView's camera for ``frame``."""
-        pose = self.pose(frame)
-        state: dict[str, Any] = {
-            "position": list(pose.position),
-            "focal_point": list(pose.focal_point),
-            "view_up": list(pose.view_up),
-            "view_angle": pose.view_angle,
-        }
-        if self.orthographic:
-            state["parallel_scale"] = (
-                self.parallel_scale
-                if self.parallel_scale is not None
-                else pose.distance * math.tan(math.radians(pose.view_angle) / 2.0)
-            )
-        return state
+        return dict(self.state(frame)["camera"])
+
+
+def camera_value(pose: Pose, orthographic: bool) -> dict[str, Any]:
+    """The camera track's value: what the script sets on ParaView's camera."""
+    value: dict[str, Any] = {
+        "position": list(pose.position),
+        "focal_point": list(pose.focal_point),
+        "view_up": list(pose.view_up),
+        "view_angle": pose.view_angle,
+    }
+    if orthographic:
+        value["parallel_scale"] = pose.scale
+    return value
 
 
 def frames_in(seconds: float, fps: float) -> int:
@@ -109,19 +126,31 @@ def shot_frames(shot: ShotBase, fps: float) -> int:
 def plan(scene: Scene) -> Plan:
     """Plan every frame of ``scene``."""
     cam = scene.camera
-    pose = motion.make_pose(cam.position, cam.focal_point, cam.view_up, cam.view_angle)
+    orthographic = cam.projection == "orthographic"
+    pose = motion.make_pose(
+        cam.position, cam.focal_point, cam.view_up, cam.view_angle, cam.parallel_scale
+    )
+    volume = {name: track.initial(scene.volume) for name, track in TRACKS.items()}
     shots: list[PlannedShot] = []
     first = 0
     for index, shot in enumerate(scene.shots):
         start = pose
         if shot.start is not None:
             s = shot.start
-            start = motion.make_pose(s.position, s.focal_point, s.view_up, s.view_angle)
-        path = _path(shot, start)
+            start = motion.make_pose(
+                s.position, s.focal_point, s.view_up, s.view_angle, pose.parallel_scale
+            )
         count = shot_frames(shot, scene.movie.fps)
-        ease = easing.EASINGS[shot.easing]
-        poses = tuple(path(ease(k / count)) for k in range(count))
-        end = path(1.0)
+        times = [k / count for k in range(count)]
+        camera = _camera_path(shot, start)
+        tracks = {name: _volume_track(shot, name, value) for name, value in volume.items()}
+        poses = tuple(camera(t) for t in times)
+        states = tuple(
+            frame_state(camera_value(p, orthographic), {name: f(t) for name, f in tracks.items()})
+            for p, t in zip(poses, times, strict=True)
+        )
+        end = camera(1.0)
+        volume = {name: f(1.0) for name, f in tracks.items()}
         shots.append(
             PlannedShot(
                 index=index,
@@ -129,8 +158,11 @@ def plan(scene: Scene) -> Plan:
                 kind=type(shot).__name__.lower(),
                 first=first,
                 poses=poses,
+                states=states,
+                keyframes=tuple(math.ceil(k.at * count - 1e-9) for k in shot.keyframes),
                 start=poses[0],
                 end=end,
+                end_volume=volume,
             )
         )
         first += count
@@ -139,30 +171,65 @@ def plan(scene: Scene) -> Plan:
         shots=tuple(shots),
         fps=scene.movie.fps,
         frame_step=scene.movie.frame_step,
-        orthographic=cam.projection == "orthographic",
-        parallel_scale=cam.parallel_scale,
+        orthographic=orthographic,
     )
 
 
-def _path(shot: ShotBase, start: Pose) -> Callable[[float], Pose]:
-    """The shot's pose as a function of its progress from 0 to 1."""
+def _camera_path(shot: ShotBase, start: Pose) -> Callable[[float], Pose]:
+    """The shot's camera as a function of its time from 0 to 1."""
+    if isinstance(shot, Flight):
+        knots = _knots(shot, start)
+        path = motion.FlightPath(knots, spline=shot.interpolation == "spline")
+        camera_keys = [k for k in shot.keyframes if k.position is not None]
+        arrivals = camera_keys if len(knots) > len(camera_keys) else camera_keys[1:]
+        timing = Timing([k.at for k in knots], shot.easing, [k.easing for k in arrivals])
+        return lambda t: path(timing(t))
+    ease = easing.EASINGS[shot.easing]
     if isinstance(shot, Orbit):
         axis = vec.vec(shot.axis) if shot.axis is not None else start.view_up
         center = vec.vec(shot.center) if shot.center is not None else start.focal_point
-        return lambda u: motion.orbit(start, axis, center, shot.degrees, u)
+        return lambda t: motion.orbit(start, axis, center, shot.degrees, ease(t))
     if isinstance(shot, Dolly):
-        return lambda u: motion.dolly(start, shot.factor, u)
-    if isinstance(shot, Flight):
-        return motion.FlightPath(_knots(shot, start), spline=shot.interpolation == "spline")
+        return lambda t: motion.dolly(start, shot.factor, ease(t))
     if isinstance(shot, Hold):
-        return lambda u: start
+        return lambda t: start
     raise TypeError(f"unknown shot {type(shot).__name__}")  # pragma: no cover
 
 
+def _volume_track(shot: ShotBase, name: str, start: Any) -> Callable[[float], Any]:
+    """One volume track over the shot's time: from ``start`` through the keyframes that set
+    it, holding the last value after them."""
+    track = TRACKS[name]
+    keys = [k for k in shot.keyframes if getattr(k, name) is not None]
+    if not keys:
+        return lambda t: start
+    times = [k.at for k in keys]
+    values = [track.keyframe(getattr(k, name)) for k in keys]
+    own = [k.easing for k in keys]
+    if times[0] > 0.0:
+        times, values = [0.0, *times], [start, *values]
+    else:
+        own = own[1:]
+    if len(times) == 1:
+        return lambda t: values[0]
+    timing = Timing(times, shot.easing, own)
+    last = times[-1]
+
+    def value(t: float) -> Any:
+        if t >= last:
+            return values[-1]
+        i, s = timing.segment(t)
+        return track.mix(values[i], values[i + 1], s)
+
+    return value
+
+
 def _knots(shot: Flight, start: Pose) -> list[Knot]:
-    knots = [] if shot.keyframes[0].at == 0.0 else [Knot(0.0, start)]
+    keyframes = [k for k in shot.keyframes if k.position is not None]
+    knots = [] if keyframes[0].at == 0.0 else [Knot(0.0, start)]
     previous = start
-    for keyframe in shot.keyframes:
+    for keyframe in keyframes:
+        assert keyframe.position is not None and keyframe.focal_point is not None
         position, focal = vec.vec(keyframe.position), vec.vec(keyframe.focal_point)
         up = (
             vec.vec(keyframe.view_up)
@@ -170,6 +237,11 @@ def _knots(shot: Flight, start: Pose) -> list[Knot]:
             else motion.carry_up(previous, position, focal)
         )
         angle = keyframe.view_angle if keyframe.view_angle is not None else previous.view_angle
-        previous = motion.make_pose(position, focal, up, angle)
+        scale = (
+            keyframe.parallel_scale
+            if keyframe.parallel_scale is not None
+            else previous.parallel_scale
+        )
+        previous = motion.make_pose(position, focal, up, angle, scale)
         knots.append(Knot(keyframe.at, previous))
     return knots

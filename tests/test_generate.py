@@ -103,6 +103,7 @@ def test_script_constants(tmp_path: Path) -> None:
         "SCENE_SHA256": loaded.digest,
         "TITLE": 'Every feature: it\'s "quoted", ünïcödé, a\\b',
         "MIN_PARAVIEW": (5, 10),
+        "PLAN_FORMAT": 2,
         "ARRAY": "density",
         "RESOLUTION": [1280, 720],
         "BACKGROUND": [0.0, 0.05, 0.1],
@@ -111,16 +112,6 @@ def test_script_constants(tmp_path: Path) -> None:
         "SHADE": True,
         "OPACITY_UNIT_DISTANCE": 0.02,
         "COLOR_SPACE": "Lab",
-        "COLOR_POINTS": [
-            [0.0, 0.0, 0.0, 0.0],
-            [1000.0, 0.2, 0.4, 0.8],
-            [65535.0, 1.0, 1.0, 1.0],
-        ],
-        "OPACITY_POINTS": [
-            [0.0, 0.0, 0.5, 0.0],
-            [1000.0, 0.1, 0.4, 0.5],
-            [65535.0, 0.9, 0.5, 0.0],
-        ],
     }
 
 
@@ -175,7 +166,7 @@ def test_plan_document_matches_the_plan(tmp_path: Path) -> None:
     loaded = load_scene(SCENES["every_feature"])
     frames = plan(loaded.scene)
     document = json.loads(plan_text(SCENES["every_feature"], tmp_path))
-    assert document["format"] == 1
+    assert document["format"] == 2
     assert document["generator"] == f"moviec {__version__}"
     assert document["scene_sha256"] == loaded.digest
     assert document["fps"] == 30.0
@@ -193,8 +184,10 @@ def test_plan_document_matches_the_plan(tmp_path: Path) -> None:
         "hold",
     ]
     assert len(document["frames"]) == frames.frames == 44
-    assert document["frames"][17] == frames.camera(17)
-    assert all(frame["parallel_scale"] == 0.6 for frame in document["frames"])
+    assert document["frames"][17] == dict(frames.state(17))
+    assert document["frames"][17]["camera"] == frames.camera(17)
+    assert all(frame["camera"]["parallel_scale"] == 0.6 for frame in document["frames"])
+    assert set(document["frames"][0]) == {"camera", "colors", "opacity", "clip", "box"}
 
 
 # -- moviec compile ---------------------------------------------------------------------------

@@ -283,20 +283,81 @@ def test_carry_up_turns_view_up_with_the_camera() -> None:
     assert motion.carry_up(previous, (0.0, 0.0, -2.0), (0.0, 0.0, 0.0)) == previous.view_up
 
 
-def test_barry_goldman_is_catmull_rom() -> None:
-    """Uniform knots: the classic Catmull-Rom polynomial."""
-    p = (0.0, 1.0, 3.0, 2.0)
+def _angle(a: vec.Vec, b: vec.Vec) -> float:
+    return math.degrees(math.acos(max(-1.0, min(1.0, vec.dot(vec.unit(a), vec.unit(b))))))
 
-    def lerp(a: float, b: float, t: float) -> float:
-        return a + (b - a) * t
 
-    for t in STEPS:
-        expected = 0.5 * (
-            2 * p[1]
-            + (-p[0] + p[2]) * t
-            + (2 * p[0] - 5 * p[1] + 4 * p[2] - p[3]) * t * t
-            + (-p[0] + 3 * p[1] - 3 * p[2] + p[3]) * t**3
-        )
-        # Barry-Goldman with knots -1, 0, 1, 2 is centripetal-free (uniform) Catmull-Rom.
-        got = motion.barry_goldman(p, (-1.0, 0.0, 1.0, 2.0), t, lerp)
-        assert got == pytest.approx(expected, abs=1e-12)
+# The seed's flight: three keyframes at uneven times (0, 0.14, 1), ending close to the volume.
+SEED = [
+    make_pose((0.0, 0.0, 1.488), (0.0, 0.0, 0.0), (-1.0, 0.0, 0.0), 30),
+    make_pose((-0.28, -0.495, 1.375), (-0.00016, -0.0003, -4.22e-5), (-0.981, 0.0255, -0.193), 30),
+    make_pose(
+        (-0.0237, -0.092, 0.1564),
+        (-0.000117, -0.000439, -9.76e-5),
+        (-0.98678, -0.02077, -0.16076),
+        30,
+    ),
+]
+SEED_TIMES = (0.0, 0.14, 1.0)
+FINE = [i / 2000 for i in range(2001)]
+
+
+@pytest.mark.parametrize("times", [SEED_TIMES, (0.0, 0.5, 1.0), (0.0, 0.9, 1.0)])
+def test_spline_never_swings_past_a_keyframe(times: tuple[float, ...]) -> None:
+    """Between two keyframes the view direction stays within the angle between theirs (plus
+    0.5 degrees), and the distance between their distances."""
+    path = FlightPath([Knot(t, p) for t, p in zip(times, SEED, strict=True)], spline=True)
+    for (ta, a), (tb, b) in itertools.pairwise(zip(times, SEED, strict=True)):
+        span = _angle(a.forward, b.forward)
+        low, high = sorted((a.distance, b.distance))
+        for t in FINE:
+            if ta <= t <= tb:
+                pose = path(t)
+                assert _angle(a.forward, pose.forward) <= span + 0.5
+                assert _angle(b.forward, pose.forward) <= span + 0.5
+                assert low * (1 - 1e-12) <= pose.distance <= high * (1 + 1e-12)
+
+
+def test_spline_keeps_equal_distances_equal() -> None:
+    """Two keyframes at equal distance: no creep between them (it was 0.7 % with Catmull-Rom)."""
+    a = make_pose((0, 0, 1), (0, 0, 0), (0, 1, 0), 30)
+    b = make_pose((0.6, 0, 0.8), (0, 0, 0), (0, 1, 0), 30)
+    c = make_pose((0, 0.5, 0.2), (0, 0, -0.1), (0, 1, 0), 30)
+    path = FlightPath([Knot(0.0, a), Knot(0.14, b), Knot(1.0, c)], spline=True)
+    for t in FINE:
+        if t <= 0.14:
+            assert path(t).distance == pytest.approx(1.0, rel=1e-12)
+
+
+@pytest.mark.parametrize("at", [0.14])
+def test_spline_is_smooth_through_a_keyframe(at: float) -> None:
+    """Position and orientation change at the same rate on both sides of a keyframe."""
+    path = FlightPath([Knot(t, p) for t, p in zip(SEED_TIMES, SEED, strict=True)], spline=True)
+    h = 1e-5
+    before = vec.scale(vec.sub(path(at).position, path(at - h).position), 1 / h)
+    after = vec.scale(vec.sub(path(at + h).position, path(at).position), 1 / h)
+    assert close(before, after, 1e-3 * vec.norm(before))
+    turn_before = _angle(path(at - h).forward, path(at).forward) / h
+    turn_after = _angle(path(at).forward, path(at + h).forward) / h
+    assert turn_before == pytest.approx(turn_after, rel=2e-3)
+
+
+def test_limited_slope() -> None:
+    assert motion.limited_slope(1.0, -1.0, 1.0, 1.0) == 0.0  # an extremum stays at the knot
+    assert motion.limited_slope(0.0, 2.0, 1.0, 1.0) == 0.0
+    assert motion.limited_slope(2.0, 2.0, 1.0, 3.0) == pytest.approx(2.0)
+    # Never more than three times the smaller secant: each segment stays monotone.
+    for left, right in [(1.0, 100.0), (100.0, 1.0), (0.01, 5.0)]:
+        for hl, hr in [(1.0, 1.0), (0.14, 0.86), (0.86, 0.14)]:
+            slope = motion.limited_slope(left, right, hl, hr)
+            assert 0.0 < slope <= 3.0 * min(left, right)
+
+
+def test_hermite_ends() -> None:
+    assert motion.hermite(2.0, 5.0, 0.3, -1.0, 0.0) == 2.0
+    assert motion.hermite(2.0, 5.0, 0.3, -1.0, 1.0) == 5.0
+
+
+def test_quaternion_log_and_exp_are_inverse() -> None:
+    for v in [(0.1, -0.2, 0.3), (1.0, 2.0, -0.5), (0.0, 0.0, 0.0), (3.0, 0.0, 0.0)]:
+        assert close(vec.quat_log(vec.quat_exp(v)), v, 1e-12)

@@ -149,3 +149,39 @@ def slerp(a: Quat, b: Quat, t: float) -> Quat:
     wa = math.sin((1.0 - t) * theta) / sin_theta
     wb = math.sin(t * theta) / sin_theta
     return quat_unit(tuple(wa * x + wb * y for x, y in zip(a, b, strict=True)))  # type: ignore[arg-type]
+
+
+def quat_mul(a: Quat, b: Quat) -> Quat:
+    aw, ax, ay, az = a
+    bw, bx, by, bz = b
+    return (
+        aw * bw - ax * bx - ay * by - az * bz,
+        aw * bx + ax * bw + ay * bz - az * by,
+        aw * by - ax * bz + ay * bw + az * bx,
+        aw * bz + ax * by - ay * bx + az * bw,
+    )
+
+
+def quat_conj(q: Quat) -> Quat:
+    return (q[0], -q[1], -q[2], -q[3])
+
+
+def quat_log(q: Quat) -> Vec:
+    """The rotation vector (axis times angle in radians) of the unit quaternion ``q``, taking
+    the shorter way round."""
+    if q[0] < 0.0:
+        q = quat_neg(q)
+    v = (q[1], q[2], q[3])
+    s = norm(v)
+    if s < 1e-15:
+        return scale(v, 2.0)
+    return scale(v, 2.0 * math.atan2(s, q[0]) / s)
+
+
+def quat_exp(v: Vec) -> Quat:
+    """The unit quaternion of the rotation vector ``v``."""
+    angle = norm(v)
+    if angle < 1e-15:
+        return quat_unit((1.0, v[0] / 2.0, v[1] / 2.0, v[2] / 2.0))
+    s = math.sin(angle / 2.0) / angle
+    return (math.cos(angle / 2.0), v[0] * s, v[1] * s, v[2] * s)

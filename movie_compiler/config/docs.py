@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from movie_compiler.config.model import (
+    Box,
     Camera,
     Dataset,
     Dolly,
@@ -15,6 +16,7 @@ from movie_compiler.config.model import (
     Keyframe,
     Movie,
     Orbit,
+    Plane,
     Scene,
     ShotBase,
     Table,
@@ -49,9 +51,15 @@ SECTIONS: list[tuple[str, type[Table], str]] = [
     ("[[shots]]: every shot", ShotBase, ""),
     ('[[shots]] type = "orbit"', Orbit, ""),
     ('[[shots]] type = "flight"', Flight, ""),
-    ("keyframes of a flight", Keyframe, "Inline tables in the flight's `keyframes` array."),
+    (
+        "keyframes",
+        Keyframe,
+        "Inline tables in a shot's `keyframes` array, or `[[shots.keyframes]]` tables.",
+    ),
     ('[[shots]] type = "dolly"', Dolly, ""),
     ('[[shots]] type = "hold"', Hold, ""),
+    ("planes (`clip`)", Plane, ""),
+    ("boxes (`box`)", Box, ""),
     ("[encode]", Encode, ""),
 ]
 
@@ -72,7 +80,8 @@ def markdown() -> str:
         for name in own:
             prop = model_schema.get("properties", {}).get(name, {})
             field = model.model_fields[name]
-            default = "required" if field.is_required() else f"`{_toml(field.default)}`"
+            value = field.get_default(call_default_factory=True)
+            default = "required" if field.is_required() else f"`{_toml(value)}`"
             kind = _type(prop, defs)
             rows.append(f"| `{name}` | {kind} | {default} | {_clean(field.description or '')} |")
         if len(rows) > 2:

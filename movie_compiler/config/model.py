@@ -43,6 +43,13 @@ Flag = Annotated[bool, Strict()]
 Vec3 = Annotated[tuple[Number, ...], Field(min_length=3, max_length=3)]
 RGB = Annotated[tuple[Unit, ...], Field(min_length=3, max_length=3)]
 
+ColorPoints = Annotated[
+    list[Annotated[tuple[Number, ...], Field(min_length=4, max_length=4)]], Field(min_length=1)
+]
+OpacityPoints = Annotated[
+    list[Annotated[tuple[Number, ...], Field(min_length=2, max_length=4)]], Field(min_length=1)
+]
+
 Easing = Literal["linear", "ease-in", "ease-out", "ease-in-out"]
 """Maps a shot's time to its progress. The three eased curves are cubic."""
 
@@ -108,22 +115,36 @@ class Dataset(Table):
     loads much faster and is anti-aliased (block mean) rather than strided."""
 
 
+class Plane(Table):
+    """A plane in normalised world coordinates: the points `x` with `normal . x = offset`."""
+
+    normal: Vec3
+    """Direction the plane faces (any length but zero); a clip keeps what lies on this side."""
+    offset: Number = 0.0
+    """Signed distance of the plane from the volume's centre along the normal, in normalised
+    units (the longest axis spans 1.0): keyframes that change it sweep the plane."""
+
+
+class Box(Table):
+    """An axis-aligned box in normalised world coordinates (the volume spans at most -0.5 to
+    0.5 on each axis)."""
+
+    min: Vec3
+    """The corner with the smallest coordinates."""
+    max: Vec3
+    """The corner with the largest coordinates; larger than `min` on every axis."""
+
+
 class Volume(Table):
     """`[volume]`: how the volume is drawn."""
 
     renderer: Renderer | Annotated[list[Renderer], Field(min_length=1)] = "smart"
     """Volume renderer, or a list of renderers in order of preference: the first one this
     ParaView has is used. A single renderer that is unavailable stops the build."""
-    colors: Annotated[
-        list[Annotated[tuple[Number, ...], Field(min_length=4, max_length=4)]],
-        Field(min_length=1),
-    ]
+    colors: ColorPoints
     """Colour transfer function: `[scalar, r, g, b]` points, scalars strictly increasing
     inside the range of `dataset.dtype`, colours from 0 to 1 (ParaView's `RGBPoints`)."""
-    opacity: Annotated[
-        list[Annotated[tuple[Number, ...], Field(min_length=2, max_length=4)]],
-        Field(min_length=1),
-    ]
+    opacity: OpacityPoints
     """Opacity transfer function: `[scalar, opacity]` or `[scalar, opacity, midpoint,
     sharpness]` points (midpoint 0.5 and sharpness 0 by default), scalars strictly
     increasing, the other values from 0 to 1."""
@@ -131,6 +152,15 @@ class Volume(Table):
     """Colour space in which colours are interpolated between points."""
     shade: Flag = False
     """Shade the volume with the scene's light (gradient-based lighting)."""
+    opacity_scale: Unit = 1.0
+    """Multiplies every opacity: 1 draws the transfer function as it is, 0 hides the volume.
+    Keyframes that change it fade the whole volume in or out."""
+    clip: Plane | None = None
+    """Draw only what lies on the normal's side of this plane (no re-filtering of the data:
+    the volume mapper clips while it samples). Keyframes that change `offset` sweep it."""
+    box: Box | None = None
+    """Draw only what lies inside this box, a volume of interest; keyframes grow or shrink
+    it."""
     opacity_unit_distance: Positive | None = None
     """Distance, in normalised world units, over which a sample of opacity 1 hides what is
     behind it. Default: ParaView's estimate from the data (it depends on the subsample, so set
@@ -162,20 +192,50 @@ class Camera(CameraState):
 
 
 class Keyframe(Table):
-    """A camera the flight passes through at a given point of its progress."""
+    """A state a shot passes through at a given time: a camera (flights only), transfer
+    functions, a fade, a clip plane or a box. What a keyframe leaves out keeps following its own
+    keyframes, or stays as it was."""
 
     at: Annotated[Number, Field(ge=0.0, le=1.0)]
-    """Progress through the shot, from 0 (its start) to 1 (its end), strictly increasing. The
-    last keyframe is at 1. Without a keyframe at 0 the flight starts where the previous shot
-    ended."""
-    position: Vec3
-    """Camera position."""
-    focal_point: Vec3
-    """Point the camera looks at."""
+    """When the state is reached, as a fraction of the shot, from 0 (its first frame) to 1
+    (its end, the next shot's first frame); strictly increasing. Easing never moves it: a
+    keyframe at 0.14 of a 200-frame shot is reached at frame 28."""
+    easing: Easing | None = None
+    """Timing of the way here from the previous keyframe, replacing the default: inner
+    segments run at the motion's own pace, and the shot's `easing` shapes only the first and
+    last segment (how the motion starts and stops)."""
+    position: Vec3 | None = None
+    """Camera position (flights only; given with `focal_point`)."""
+    focal_point: Vec3 | None = None
+    """Point the camera looks at (flights only; given with `position`)."""
     view_up: Vec3 | None = None
     """Up direction; default: the previous keyframe's, turned with the camera."""
     view_angle: Annotated[Number, Field(gt=0.0, lt=180.0)] | None = None
     """Field of view in degrees (a zoom); default: unchanged."""
+    parallel_scale: Positive | None = None
+    """Orthographic zoom: half the height of the picture in world units; default: unchanged."""
+    colors: ColorPoints | None = None
+    """Colour transfer function reached here (as `volume.colors`). Point sets of different
+    sizes are interpolated by resampling both onto the union of their scalars."""
+    opacity: OpacityPoints | None = None
+    """Opacity transfer function reached here (as `volume.opacity`)."""
+    opacity_scale: Unit | None = None
+    """Whole-volume opacity reached here (as `volume.opacity_scale`): 0 to fade out."""
+    clip: Plane | None = None
+    """Clip plane reached here (as `volume.clip`). From no clip, the plane starts where it
+    clips nothing."""
+    box: Box | None = None
+    """Box reached here (as `volume.box`). From no box, it starts around the whole volume."""
+
+    def camera_keys(self) -> list[str]:
+        """The camera keys this keyframe gives."""
+        keys = ("position", "focal_point", "view_up", "view_angle", "parallel_scale")
+        return [key for key in keys if getattr(self, key) is not None]
+
+    def volume_keys(self) -> list[str]:
+        """The volume keys this keyframe gives."""
+        keys = ("colors", "opacity", "opacity_scale", "clip", "box")
+        return [key for key in keys if getattr(self, key) is not None]
 
 
 class ShotBase(Table):
@@ -192,6 +252,9 @@ class ShotBase(Table):
     `ease-in-out`."""
     start: CameraState | None = None
     """Start from this camera instead of where the previous shot ended (a cut)."""
+    keyframes: list[Keyframe] = Field(default_factory=list)
+    """States the shot passes through, in order of `at`: transfer functions, fades, clip
+    planes and boxes in every shot, and the camera in flights."""
 
 
 class Orbit(ShotBase):
@@ -218,10 +281,12 @@ class Flight(ShotBase):
     type: Literal["flight"]
     """The kind of shot: `flight`."""
     keyframes: Annotated[list[Keyframe], Field(min_length=1)]
-    """Cameras to pass through, in order of `at`."""
+    """Cameras (and other states) to pass through, in order of `at`; at least one gives
+    `position` and `focal_point`, and the last of those is at 1."""
     interpolation: Literal["linear", "spline"] = "spline"
-    """`linear`: straight between keyframes; `spline`: a smooth curve through them
-    (Catmull-Rom, timed by `at`)."""
+    """`linear`: straight between keyframes; `spline`: a smooth curve through them whose
+    slopes are limited by the neighbouring keyframes, so it never swings past one (each
+    coordinate, the distance and the zoom stay between two keyframes' values)."""
 
 
 class Dolly(ShotBase):

@@ -10,8 +10,18 @@ from collections.abc import Iterator, Sequence
 from pathlib import PurePath
 
 from movie_compiler.camera import vec
+from movie_compiler.config import keypath
 from movie_compiler.config.keypath import KeyPath
-from movie_compiler.config.model import CameraState, Flight, Keyframe, Orbit, Scene
+from movie_compiler.config.model import (
+    Box,
+    CameraState,
+    Flight,
+    Keyframe,
+    Orbit,
+    Plane,
+    Scene,
+    ShotBase,
+)
 from movie_compiler.plan import frames_in
 
 Finding = tuple[KeyPath, str]
@@ -41,6 +51,7 @@ def check(scene: Scene) -> list[Finding]:
         *_camera(("camera",), scene.camera),
         *_projection(scene),
         *_shots(scene),
+        *_clip_normals(scene),
         *_encode(scene),
     ]
 
@@ -97,49 +108,78 @@ def _dataset(scene: Scene) -> Iterator[Finding]:
 
 def _volume(scene: Scene) -> Iterator[Finding]:
     volume = scene.volume
-    dtype = scene.dataset.dtype
-    limits = DTYPE_RANGES[dtype]
-    for index, point in enumerate(volume.opacity):
-        if len(point) == 3:
-            yield (
-                ("volume", "opacity", index),
-                "expected 2 values [scalar, opacity] or 4 [scalar, opacity, midpoint, "
-                f"sharpness], got {len(point)}",
-            )
-    for name, points in (("colors", volume.colors), ("opacity", volume.opacity)):
+    yield from _points(("volume",), "colors", volume.colors, scene.dataset.dtype)
+    yield from _points(("volume",), "opacity", volume.opacity, scene.dataset.dtype)
+    yield from _plane_and_box(("volume",), volume.clip, volume.box)
+
+
+def _points(
+    path: KeyPath, name: str, points: Sequence[Sequence[float]], dtype: str
+) -> Iterator[Finding]:
+    """A colour or opacity point set at ``path + (name,)``."""
+    if name == "opacity":
         for index, point in enumerate(points):
-            for component, value in enumerate(point[1:], start=1):
-                if not 0.0 <= value <= 1.0:
-                    what = (
-                        ("r", "g", "b")[component - 1]
-                        if name == "colors"
-                        else ("opacity", "midpoint", "sharpness")[component - 1]
-                    )
-                    yield (
-                        ("volume", name, index, component),
-                        f"{what} must be from 0 to 1, got {value:g}",
-                    )
-        yield from _scalars(name, [p[0] for p in points], dtype, limits)
+            if len(point) == 3:
+                yield (
+                    (*path, name, index),
+                    "expected 2 values [scalar, opacity] or 4 [scalar, opacity, midpoint, "
+                    f"sharpness], got {len(point)}",
+                )
+    for index, point in enumerate(points):
+        for component, value in enumerate(point[1:], start=1):
+            if not 0.0 <= value <= 1.0:
+                what = (
+                    ("r", "g", "b")[component - 1]
+                    if name == "colors"
+                    else ("opacity", "midpoint", "sharpness")[component - 1]
+                )
+                yield (
+                    (*path, name, index, component),
+                    f"{what} must be from 0 to 1, got {value:g}",
+                )
+    yield from _scalars((*path, name), [p[0] for p in points], dtype, DTYPE_RANGES[dtype])
 
 
 def _scalars(
-    name: str, scalars: Sequence[float], dtype: str, limits: tuple[float, float] | None
+    path: KeyPath, scalars: Sequence[float], dtype: str, limits: tuple[float, float] | None
 ) -> Iterator[Finding]:
     for index, value in enumerate(scalars):
         if limits is not None and not limits[0] <= value <= limits[1]:
             yield (
-                ("volume", name, index, 0),
+                (*path, index, 0),
                 f"scalar {value:g} is outside the range of dataset.dtype = {dtype!r} "
                 f"({limits[0]:g} to {limits[1]:g})",
             )
         if index and value <= scalars[index - 1]:
             yield (
-                ("volume", name, index, 0),
+                (*path, index, 0),
                 f"scalars must increase strictly: {value:g} follows {scalars[index - 1]:g}",
             )
 
 
+def _plane_and_box(path: KeyPath, clip: Plane | None, box: Box | None) -> Iterator[Finding]:
+    if clip is not None:
+        normal = vec.vec(clip.normal)
+        if vec.norm(normal) == 0.0:
+            yield ((*path, "clip", "normal"), "must not be zero")
+        elif sum(1 for c in normal if c != 0.0) != 1:
+            yield (
+                (*path, "clip", "normal"),
+                f"must lie along an axis, such as [1, 0, 0] or [0, 0, -1], got {_fmt(normal)} "
+                "(ParaView 5.11 clips a volume without re-filtering it only along its axes)",
+            )
+    if box is not None:
+        for axis, (low, high) in enumerate(zip(box.min, box.max, strict=True)):
+            if low >= high:
+                yield (
+                    (*path, "box", "max", axis),
+                    f"must be larger than min[{axis}] = {low:g}, got {high:g} (a box has a "
+                    "positive size)",
+                )
+
+
 def _camera(path: KeyPath, camera: CameraState | Keyframe) -> Iterator[Finding]:
+    assert camera.position is not None and camera.focal_point is not None
     direction = vec.sub(vec.vec(camera.focal_point), vec.vec(camera.position))
     if vec.norm(direction) == 0.0:
         yield (
@@ -167,6 +207,28 @@ def _projection(scene: Scene) -> Iterator[Finding]:
         )
 
 
+def _clip_normals(scene: Scene) -> Iterator[Finding]:
+    """One clip plane per movie: it sweeps along its normal, which never turns."""
+    first: tuple[KeyPath, vec.Vec] | None = None
+    if scene.volume.clip is not None:
+        first = (("volume", "clip", "normal"), vec.vec(scene.volume.clip.normal))
+    for index, shot in enumerate(scene.shots):
+        for k, keyframe in enumerate(shot.keyframes):
+            if keyframe.clip is None or vec.norm(vec.vec(keyframe.clip.normal)) == 0.0:
+                continue
+            path: KeyPath = ("shots", index, "keyframes", k, "clip", "normal")
+            normal = vec.vec(keyframe.clip.normal)
+            if first is None:
+                first = (path, normal)
+            elif not vec.parallel(first[1], normal) or vec.dot(first[1], normal) < 0.0:
+                yield (
+                    path,
+                    f"must be the same direction as {keypath.format_key(first[0])} = "
+                    f"{_fmt(first[1])}, got {_fmt(normal)} (a clip plane sweeps along its "
+                    "normal, which does not turn)",
+                )
+
+
 def _shots(scene: Scene) -> Iterator[Finding]:
     for index, shot in enumerate(scene.shots):
         path: KeyPath = ("shots", index)
@@ -189,12 +251,12 @@ def _shots(scene: Scene) -> Iterator[Finding]:
                 )
             if shot.axis is not None and vec.norm(vec.vec(shot.axis)) == 0.0:
                 yield ((*path, "axis"), "must not be zero")
-        if isinstance(shot, Flight):
-            yield from _keyframes(path, shot)
+        yield from _keyframes(path, shot, scene)
 
 
-def _keyframes(path: KeyPath, shot: Flight) -> Iterator[Finding]:
+def _keyframes(path: KeyPath, shot: ShotBase, scene: Scene) -> Iterator[Finding]:
     frames = shot.keyframes
+    kind = type(shot).__name__.lower()
     for k, keyframe in enumerate(frames):
         kpath = (*path, "keyframes", k)
         if k and keyframe.at <= frames[k - 1].at:
@@ -202,16 +264,69 @@ def _keyframes(path: KeyPath, shot: Flight) -> Iterator[Finding]:
                 (*kpath, "at"),
                 f"must increase strictly: {keyframe.at:g} follows {frames[k - 1].at:g}",
             )
-        yield from _camera(kpath, keyframe)
-    if frames[-1].at != 1.0:
+        camera_keys = keyframe.camera_keys()
+        if not camera_keys and not keyframe.volume_keys():
+            yield (
+                kpath,
+                "animates nothing: give a camera (flights), colors, opacity, opacity_scale, "
+                "clip or box",
+            )
+        if camera_keys and not isinstance(shot, Flight):
+            yield (
+                (*kpath, camera_keys[0]),
+                f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} shot moves the camera itself, so "
+                "its keyframes cannot animate the camera; use a flight shot",
+            )
+        elif camera_keys:
+            yield from _camera_keyframe(kpath, keyframe, scene)
+        if keyframe.colors is not None:
+            yield from _points(kpath, "colors", keyframe.colors, scene.dataset.dtype)
+        if keyframe.opacity is not None:
+            yield from _points(kpath, "opacity", keyframe.opacity, scene.dataset.dtype)
+        yield from _plane_and_box(kpath, keyframe.clip, keyframe.box)
+    if not isinstance(shot, Flight):
+        return
+    cameras = [k for k, keyframe in enumerate(frames) if keyframe.position is not None]
+    if not cameras:
         yield (
-            (*path, "keyframes", len(frames) - 1, "at"),
-            f"the last keyframe must be at 1 (the end of the shot), got {frames[-1].at:g}",
+            (*path, "keyframes"),
+            "a flight needs a keyframe with position and focal_point",
         )
-    if shot.start is not None and frames[0].at == 0.0:
+        return
+    last = cameras[-1]
+    if frames[last].at != 1.0:
+        yield (
+            (*path, "keyframes", last, "at"),
+            f"the last keyframe must be at 1 (the end of the shot), got {frames[last].at:g}",
+        )
+    if shot.start is not None and frames[cameras[0]].at == 0.0:
         yield (
             (*path, "start"),
             "the keyframe at 0 already says where the flight starts; give one of them",
+        )
+
+
+def _camera_keyframe(kpath: KeyPath, keyframe: Keyframe, scene: Scene) -> Iterator[Finding]:
+    if keyframe.position is None or keyframe.focal_point is None:
+        given, missing = (
+            ("position", "focal_point")
+            if keyframe.position is not None
+            else ("focal_point", "position")
+        )
+        if keyframe.position is None and keyframe.focal_point is None:
+            yield (
+                (*kpath, keyframe.camera_keys()[0]),
+                "a camera keyframe gives position and focal_point",
+            )
+        else:
+            yield ((*kpath, given), f"give {missing} with {given}")
+    else:
+        yield from _camera(kpath, keyframe)
+    if keyframe.parallel_scale is not None and scene.camera.projection != "orthographic":
+        yield (
+            (*kpath, "parallel_scale"),
+            f'only with camera.projection = "orthographic" (projection = '
+            f'"{scene.camera.projection}")',
         )
 
 

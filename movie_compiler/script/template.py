@@ -5,7 +5,8 @@
 #
 # (arguments may also come from a file: pvbatch render.py @ARGS.txt, one per line)
 #
-# It reads the camera of every frame from plan.json beside it, renders each requested frame
+# It reads the state of every frame (camera, transfer functions, clip plane, box) from
+# plan.json beside it, sets what changed since the previous frame, renders each requested frame
 # exactly once and writes it as PNG under a temporary name, renamed when complete. For each
 # frame it prints one line: "moviec-frame INDEX RENDERS SECONDS PATH". Problems it can name end
 # in one line "moviec-error: MESSAGE" and exit code 2 (data) or 3 (this ParaView lacks
@@ -133,7 +134,7 @@ def show_volume(view, reader, array):
     display.Position = offset
     if OPACITY_UNIT_DISTANCE is not None:
         display.ScalarOpacityUnitDistance = OPACITY_UNIT_DISTANCE / scale
-    return chosen
+    return chosen, display
 
 
 def make_view():
@@ -150,15 +151,12 @@ def make_view():
 # @transfer
 
 
-def set_transfer_functions(array):
+def transfer_functions(array):
     colors = GetColorTransferFunction(array)
     colors.AutomaticRescaleRangeMode = "Never"
     colors.ColorSpace = COLOR_SPACE
-    colors.RGBPoints = [value for point in COLOR_POINTS for value in point]
-    colors.ScalarRangeInitialized = 1.0
     opacity = GetOpacityTransferFunction(array)
-    opacity.Points = [value for point in OPACITY_POINTS for value in point]
-    opacity.ScalarRangeInitialized = 1
+    return colors, opacity
 
 
 # -- Frames ---------------------------------------------------------------------------------
@@ -168,6 +166,8 @@ def set_transfer_functions(array):
 def read_plan():
     with open(PLAN_FILE, encoding="utf-8") as stream:
         plan = json.load(stream)
+    if plan.get("format") != PLAN_FORMAT:
+        fail(f"{PLAN_FILE} has format {plan.get('format')!r}, not {PLAN_FORMAT}; compile again", 2)
     if plan.get("scene_sha256") != SCENE_SHA256:
         fail(f"{PLAN_FILE} was planned for another scene; compile the scene again", 2)
     return plan
@@ -195,13 +195,96 @@ def parse_frames(text, total):
     return sorted(selected)
 
 
-def set_camera(view, camera, state):
-    camera.SetPosition(*state["position"])
-    camera.SetFocalPoint(*state["focal_point"])
-    camera.SetViewUp(*state["view_up"])
-    camera.SetViewAngle(state["view_angle"])
-    if "parallel_scale" in state:
-        camera.SetParallelScale(state["parallel_scale"])
+class Setters:
+    """Sets each track of a frame state on ParaView: one method per track, named after it."""
+
+    def __init__(self, view, reader, display, colors, opacity):
+        self.active_camera = view.GetActiveCamera()
+        self.reader = reader
+        self.display = display
+        self.color_function = colors
+        self.opacity_function = opacity
+        self.region = {"clip": None, "box": None}
+
+    def camera(self, state):
+        camera = self.active_camera
+        camera.SetPosition(*state["position"])
+        camera.SetFocalPoint(*state["focal_point"])
+        camera.SetViewUp(*state["view_up"])
+        camera.SetViewAngle(state["view_angle"])
+        if "parallel_scale" in state:
+            camera.SetParallelScale(state["parallel_scale"])
+
+    def colors(self, points):
+        self.color_function.RGBPoints = [value for point in points for value in point]
+        self.color_function.ScalarRangeInitialized = 1.0
+
+    def opacity(self, points):
+        self.opacity_function.Points = [value for point in points for value in point]
+        self.opacity_function.ScalarRangeInitialized = 1
+
+    def clip(self, plane):
+        self.region["clip"] = plane
+        self.crop()
+
+    def box(self, box):
+        self.region["box"] = box
+        self.crop()
+
+    def crop(self):
+        """Crop the volume to the box, cut by the clip plane (whose normal lies along an axis),
+        with the volume mapper's cropping planes: moving them re-filters nothing."""
+        box, plane = self.region["box"], self.region["clip"]
+        if box is None and plane is None:
+            self.display.UseCropping = 0
+            return
+        low = list(box["min"]) if box is not None else [-1.0, -1.0, -1.0]
+        high = list(box["max"]) if box is not None else [1.0, 1.0, 1.0]
+        if plane is not None:  # keep normal . x >= offset
+            axis = max(range(3), key=lambda a: abs(plane["normal"][a]))
+            if plane["normal"][axis] > 0.0:
+                low[axis] = max(low[axis], plane["offset"])
+            else:
+                high[axis] = min(high[axis], -plane["offset"])
+        # World = data * scale + position; ParaView's cropping plane i of axis a is
+        # origin[a] + data_bounds[i] * crop_scale[a].
+        bounds = self.reader.GetDataInformation().GetBounds()
+        scale, position = self.display.Scale, self.display.Position
+        origin, factors = [], []
+        for a in range(3):
+            lo = (low[a] - position[a]) / scale[a]
+            hi = max(lo, (high[a] - position[a]) / scale[a])
+            extent = bounds[2 * a + 1] - bounds[2 * a]
+            factor = (hi - lo) / extent if extent > 0.0 else 1.0
+            factors.append(factor)
+            origin.append(lo - bounds[2 * a] * factor)
+        self.display.CroppingOrigin = origin
+        self.display.CroppingScale = factors
+        self.display.UseCropping = 1
+
+
+def apply_state(setters, state, previous):
+    """Set the tracks whose value differs from the previous frame's."""
+    for name, value in state.items():
+        if previous is None or previous.get(name) != value:
+            setter = getattr(setters, name, None)
+            if setter is None:
+                fail(f"{PLAN_FILE} animates {name!r}, which this script cannot set", 2)
+            setter(value)
+
+
+def hides_volume(state):
+    """Whether the state shows no voxel at all (a fade at 0, a plane or box beyond the volume):
+    such a frame is meant to be background only."""
+    if max(point[1] for point in state["opacity"]) <= 0.0:
+        return True
+    plane = state.get("clip")
+    if plane is not None and plane["offset"] >= 0.5 * sum(abs(c) for c in plane["normal"]):
+        return True
+    box = state.get("box")
+    return box is not None and any(
+        box["min"][axis] >= 0.5 or box["max"][axis] <= -0.5 for axis in range(3)
+    )
 
 
 def is_blank(path):
@@ -243,9 +326,9 @@ def main():
 
     view = make_view()
     reader, array = load_data()
-    renderer = show_volume(view, reader, array)
-    set_transfer_functions(array)
-    camera = view.GetActiveCamera()
+    renderer, display = show_volume(view, reader, array)
+    setters = Setters(view, reader, display, *transfer_functions(array))
+    previous = None
     renders = [0]
     count_render = lambda *_: renders.__setitem__(0, renders[0] + 1)  # noqa: E731
     view.GetRenderWindow().AddObserver("StartEvent", count_render)
@@ -256,14 +339,16 @@ def main():
     for index in frames:
         started = time.monotonic()
         renders[0] = 0
-        set_camera(view, camera, plan["frames"][index])
+        state = plan["frames"][index]
+        apply_state(setters, state, previous)
+        previous = state
         final = os.path.join(args.output, paths[index])
         partial = f"{final[: -len('.png')]}.{os.getpid()}.partial.png"  # one per process
         if root:
             os.makedirs(os.path.dirname(final), exist_ok=True)
         SaveScreenshot(partial, view, ImageResolution=RESOLUTION, TransparentBackground=0)
         if root:
-            if not args.allow_blank and is_blank(partial):
+            if not args.allow_blank and not hides_volume(state) and is_blank(partial):
                 os.remove(partial)
                 fail(
                     f"frame {index} is blank (one colour everywhere): renderer {renderer!r} drew "
