@@ -1,7 +1,10 @@
 """Build a movie: plan, render the frames the cache lacks with ParaView, encode, record.
 
-:func:`build` is the list of stages; ``moviec build`` (commands/build.py) only parses the
-command line and calls it.
+:func:`build` is the list of stages, each a function of its own so that a preview, a diff or
+a cluster executor can run the same ones: :func:`prepare` (plan, renderer, dataset description,
+cache keys, script), :func:`render_frames` (any set of frames, on any process that sees the
+cache), :func:`finish` (check every frame, encode, record provenance). ``moviec build``
+(commands/build.py) only parses the command line and calls :func:`build`.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +39,24 @@ class Workspace:
     frames: cache.FrameCache
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What the stages after :func:`prepare` need: the resolved scene, its plan, the cache keys
+    and the written script. Any process that sees the cache folder can render a set of frames
+    or finish the movie from it (a local build, a preview, a cluster task)."""
+
+    loaded: LoadedScene
+    plan: Plan
+    space: Workspace
+    info: paraview.ParaViewInfo
+    renderer: str
+    """ParaView's name of the renderer chosen (the frames are keyed by it)."""
+    keys: list[str]
+    """The cache key of every shot."""
+    script: Path
+    ranks: int
+
+
 def build(
     loaded: LoadedScene,
     *,
@@ -48,21 +70,39 @@ def build(
 ) -> Path | None:
     """Build the movie of ``loaded``; return its path (None when not encoded)."""
     started = time.monotonic()
-    scene = loaded.scene
+    # 1. Plan, choose the renderer, describe the data, key the shots, write the script.
+    prepared = prepare(loaded, cache_dir=cache_dir, ranks=ranks)
+    wanted = select_frames(prepared.plan, frame_range)
+    # 2. Render what the cache lacks (each state once).
+    render_frames(prepared, wanted, force=force, jobs=jobs, allow_blank=allow_blank)
+    # 3. Check every frame of the movie, encode, record provenance.
+    missing = prepared.space.frames.missing(prepared.plan, prepared.keys, prepared.plan.rendered())
+    if missing and frame_range is None:
+        raise ToolError(
+            f"{len(missing)} frames are missing after rendering (another build removed "
+            f"them?); build again"
+        )
+    if not encode_movie or missing:
+        if missing:
+            log.info(
+                "%d of %d frames still missing; not encoding",
+                len(missing),
+                len(prepared.plan.rendered()),
+            )
+        return None
+    output = finish(prepared)
+    log.info("wrote %s in %.1f s", output, time.monotonic() - started)
+    return output
+
+
+def prepare(loaded: LoadedScene, *, cache_dir: Path | None = None, ranks: int = 1) -> Prepared:
+    """Plan every frame, find ParaView and choose the renderer, describe the dataset, key each
+    shot by what makes its frames, and write the script and plan into the build folder."""
     space = workspace(loaded, cache_dir)
-
-    # 1. Plan every frame (pure Python), and check the requested range against it.
-    frames_plan = plan(scene)
-    wanted = select_frames(frames_plan, frame_range)
-
-    # 2. Find ParaView and choose the renderer the scene allows.
+    frames_plan = plan(loaded.scene)
     info = paraview.probe()
     renderer = choose_renderer(loaded, info)
-
-    # 3. Describe the dataset for ParaView (dataset.xdmf beside the script).
     description = dataset.write_description(loaded, space.build_dir / generate.DATASET_NAME)
-
-    # 4. Key each shot by what makes its frames; write the script and plan.
     keys = cache.scene_keys(
         loaded,
         frames_plan,
@@ -73,65 +113,80 @@ def build(
     )
     written = generate.write(space.build_dir, loaded, frames_plan, shot_dirs=keys)
     space.frames.prepare(frames_plan, keys, loaded.path)
+    return Prepared(loaded, frames_plan, space, info, renderer, keys, written["script"], ranks)
 
-    # 5. Render what is missing; frames with the same state are rendered once.
+
+def render_frames(
+    prepared: Prepared,
+    frames: Sequence[int],
+    *,
+    force: bool = False,
+    jobs: int = 1,
+    allow_blank: bool = False,
+) -> int:
+    """Render those of ``frames`` that the cache lacks; frames whose state equals one already
+    rendered (or being rendered) get its file. Return how many pvbatch rendered."""
+    space, frames_plan, keys = prepared.space, prepared.plan, prepared.keys
     if force:
-        space.frames.remove(frames_plan, keys, wanted)
-    todo = space.frames.missing(frames_plan, keys, wanted)
-    render_list, links = space.frames.duplicates(frames_plan, keys, wanted, todo)
+        space.frames.remove(frames_plan, keys, frames)
+    todo = space.frames.missing(frames_plan, keys, frames)
+    render_list, links = space.frames.duplicates(frames_plan, keys, frames, todo)
     log.info(
         "%s: %d frames, %d cached, %d to render, %d repeated",
-        loaded.path.name,
-        len(wanted),
-        len(wanted) - len(todo),
+        prepared.loaded.path.name,
+        len(frames),
+        len(frames) - len(todo),
         len(render_list),
         len(links),
     )
     if render_list:
-        with paraview.display_env(info) as env:
+        with paraview.display_env(prepared.info) as env:
             report = runner.render(
-                written["script"],
+                prepared.script,
                 render_list,
                 space.frames.root,
-                info=info,
+                info=prepared.info,
                 env=env,
                 log_path=space.build_dir / "render.log",
                 jobs=jobs,
-                ranks=ranks,
+                ranks=prepared.ranks,
                 allow_blank=allow_blank,
                 progress=progress_enabled(),
             )
-        if report.renderer != renderer:  # the frames are keyed by the renderer chosen here
+        if report.renderer != prepared.renderer:  # the frames are keyed by the renderer
             raise ToolError(
-                f"pvbatch rendered with {report.renderer!r}, not {renderer!r}; see "
+                f"pvbatch rendered with {report.renderer!r}, not {prepared.renderer!r}; see "
                 f"{space.build_dir / 'render.log'}"
             )
     for frame, source in links:
         space.frames.link(frames_plan, keys, frame, source)
+    return len(render_list)
 
-    # 6. Encode once every frame of the movie is there.
+
+def finish(prepared: Prepared) -> Path:
+    """Check that every frame of the movie is there, complete and of the movie's size; encode
+    them (unless the movie is up to date) and write the provenance sidecar."""
+    loaded, frames_plan, keys, space = prepared.loaded, prepared.plan, prepared.keys, prepared.space
     movie_frames = frames_plan.rendered()
-    missing = space.frames.missing(frames_plan, keys, movie_frames)
-    if missing and frame_range is None:
+    bad = space.frames.verify(frames_plan, keys, movie_frames, loaded.scene.movie.resolution)
+    if bad:
         raise ToolError(
-            f"{len(missing)} frames are missing after rendering (another build removed "
-            f"them?); build again"
+            f"{len(bad)} of {len(movie_frames)} frames are missing or damaged "
+            f"({cache.describe_frames(bad)}); render them with: moviec build "
+            f"{loaded.path} --frames {cache.frame_ranges(bad)}"
         )
-    if not encode_movie or missing:
-        if missing:
-            log.info("%d of %d frames still missing; not encoding", len(missing), len(movie_frames))
-        return None
     output = loaded.output
+    scene = loaded.scene
     settings = encode.EncodeSettings.from_scene(scene, output)
     document = provenance.sidecar(  # before encoding: hashing a large dataset takes a while
         loaded,
         frames_plan,
         output=output,
         paraview={
-            "version": info.version,
-            "python": info.python,
-            "renderer": renderer,
-            "mpi_ranks": ranks,
+            "version": prepared.info.version,
+            "python": prepared.info.python,
+            "renderer": prepared.renderer,
+            "mpi_ranks": prepared.ranks,
         },
         inputs=[loaded.path, *dataset.input_files(loaded)],
         encode=settings,
@@ -146,14 +201,11 @@ def build(
         output,
         fps=frames_plan.fps / frames_plan.frame_step,
         settings=settings,
-        metadata=provenance.container_metadata(loaded, info.version),
+        metadata=provenance.container_metadata(loaded, prepared.info.version),
         log_path=space.build_dir / "encode.log",
         progress=progress_enabled(),
     )
-
-    # 7. Record provenance beside the movie.
     provenance.write_sidecar(output, document)
-    log.info("wrote %s in %.1f s", output, time.monotonic() - started)
     return output
 
 
@@ -199,20 +251,27 @@ def choose_renderer(loaded: LoadedScene, info: paraview.ParaViewInfo) -> str:
 
 
 def select_frames(frames_plan: Plan, frame_range: str | None) -> list[int]:
-    """The movie's frames (every ``frame_step``-th), limited to ``A:B`` if given."""
+    """The movie's frames (every ``frame_step``-th), limited to ``A:B[,C:D...]`` if given
+    (half-open ranges of planned frames; ``A`` alone is one frame)."""
     frames = frames_plan.rendered()
     if frame_range is None:
         return frames
-    first, colon, stop = frame_range.partition(":")
-    try:
-        start = int(first) if first else 0
-        end = int(stop) if stop else frames_plan.frames
-        if not colon:
-            end = start + 1
-    except ValueError:
-        raise InputError(f"--frames {frame_range}: expected A:B, such as 0:100") from None
-    if not 0 <= start < end <= frames_plan.frames:
-        raise InputError(
-            f"--frames {frame_range}: outside the movie's frames 0:{frames_plan.frames}"
-        )
-    return [f for f in frames if start <= f < end]
+    selected: set[int] = set()
+    for part in frame_range.split(","):
+        first, colon, stop = part.strip().partition(":")
+        try:
+            start = int(first) if first else 0
+            end = int(stop) if stop else frames_plan.frames
+            if not colon:
+                end = start + 1
+        except ValueError:
+            raise InputError(
+                f"--frames {frame_range}: expected A:B or A:B,C:D, such as 0:100"
+            ) from None
+        if not 0 <= start < end <= frames_plan.frames:
+            raise InputError(
+                f"--frames {frame_range}: {part.strip()} is outside the movie's frames "
+                f"0:{frames_plan.frames}"
+            )
+        selected.update(range(start, end))
+    return [f for f in frames if f in selected]

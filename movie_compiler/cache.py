@@ -181,6 +181,13 @@ class FrameCache:
             except OSError:
                 shutil.copyfile(self.frame_path(plan, keys, source), temporary)
 
+    def verify(
+        self, plan: Plan, keys: Sequence[str], frames: Sequence[int], size: Sequence[int]
+    ) -> list[int]:
+        """The frames of ``frames`` whose file is missing, not a complete PNG, or not
+        ``size`` (width, height) pixels."""
+        return [f for f in frames if png_size(self.frame_path(plan, keys, f)) != tuple(size)]
+
     def remove(self, plan: Plan, keys: Sequence[str], frames: Sequence[int]) -> None:
         """Delete the files of ``frames`` (for ``--force``)."""
         for frame in frames:
@@ -198,3 +205,43 @@ def _writer_alive(partial: Path) -> bool:
     except FileNotFoundError:
         return False
     return running(int(parts[1]), since=written)
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
+
+
+def png_size(path: Path) -> tuple[int, int] | None:
+    """``(width, height)`` of a complete PNG file (its header read, its end chunk present), or
+    None for a missing, truncated or foreign file."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(24)
+            stream.seek(0, os.SEEK_END)
+            if stream.tell() < 24 + len(PNG_END):
+                return None
+            stream.seek(-len(PNG_END), os.SEEK_END)
+            tail = stream.read()
+    except OSError:
+        return None
+    if head[:8] != PNG_SIGNATURE or head[12:16] != b"IHDR" or tail != PNG_END:
+        return None
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def frame_ranges(frames: Sequence[int]) -> str:
+    """Frames as half-open ranges for ``--frames``: ``[3, 4, 5, 9]`` -> ``"3:6,9:10"``."""
+    ranges: list[list[int]] = []
+    for frame in sorted(frames):
+        if ranges and frame <= ranges[-1][1]:
+            ranges[-1][1] = max(ranges[-1][1], frame + 1)
+        else:
+            ranges.append([frame, frame + 1])
+    return ",".join(f"{a}:{b}" for a, b in ranges)
+
+
+def describe_frames(frames: Sequence[int], most: int = 10) -> str:
+    """A short list of frames for a message: ``frames 3, 4, 9`` or the first ``most``."""
+    shown = ", ".join(str(f) for f in sorted(frames)[:most])
+    more = f" and {len(frames) - most} more" if len(frames) > most else ""
+    return f"frame{'s' if len(frames) > 1 else ''} {shown}{more}"
