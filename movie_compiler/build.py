@@ -15,7 +15,7 @@ from typing import Any
 
 from movie_compiler import cache, encode, generate, provenance
 from movie_compiler.config.load import LoadedScene
-from movie_compiler.data import dataset
+from movie_compiler.data import checks, dataset
 from movie_compiler.errors import InputError, MissingRequirement, ToolError
 from movie_compiler.logs import progress_enabled
 from movie_compiler.plan import Plan, plan
@@ -45,9 +45,14 @@ def build(
     allow_blank: bool = False,
     encode_movie: bool = True,
     cache_dir: Path | None = None,
+    strict: bool = False,
 ) -> Path | None:
     """Build the movie of ``loaded``; return its path (None when not encoded)."""
     started = time.monotonic()
+
+    # 0. Check the data against the scene before anything is written or rendered; the scene
+    # takes from the file what it leaves out (element type, voxel size, unit).
+    loaded = checks.prepare(loaded, strict=strict)
     scene = loaded.scene
     space = workspace(loaded, cache_dir)
 

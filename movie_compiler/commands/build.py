@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
             allow_blank=args.allow_blank,
             encode_movie=not args.no_encode,
             cache_dir=args.cache_dir,
+            strict=args.strict,
         )
     except KeyboardInterrupt:
         log.warning("finished frames are kept; build again to resume")

@@ -69,11 +69,6 @@ def _dataset(scene: Scene) -> Iterator[Finding]:
                 ("dataset", "array"),
                 "required for HDF5 input (the dataset's path in the file, such as '/PLI')",
             )
-        if data.voxel_size is None:
-            yield (
-                ("dataset", "voxel_size"),
-                "required for HDF5 input ([z, y, x], slowest axis first)",
-            )
     elif suffix in XDMF_SUFFIXES:
         if data.subsample != (1, 1, 1):
             yield (
@@ -98,7 +93,7 @@ def _dataset(scene: Scene) -> Iterator[Finding]:
 def _volume(scene: Scene) -> Iterator[Finding]:
     volume = scene.volume
     dtype = scene.dataset.dtype
-    limits = DTYPE_RANGES[dtype]
+    limits = DTYPE_RANGES[dtype] if dtype is not None else None
     for index, point in enumerate(volume.opacity):
         if len(point) == 3:
             yield (
@@ -123,7 +118,7 @@ def _volume(scene: Scene) -> Iterator[Finding]:
 
 
 def _scalars(
-    name: str, scalars: Sequence[float], dtype: str, limits: tuple[float, float] | None
+    name: str, scalars: Sequence[float], dtype: str | None, limits: tuple[float, float] | None
 ) -> Iterator[Finding]:
     for index, value in enumerate(scalars):
         if limits is not None and not limits[0] <= value <= limits[1]:

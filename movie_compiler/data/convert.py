@@ -44,6 +44,7 @@ class Options:
     array: str = "/volume"
     levels: int = 0
     voxel_size: tuple[float, float, float] | None = None
+    unit: str | None = None
     compression: str = "none"
     gzip_level: int = 4
     checkpoint_bytes: int = 1 << 30
@@ -81,6 +82,7 @@ def plan_layout(stack: Stack, options: Options) -> Layout:
             f"{', '.join(pyramid.SUPPORTED)}"
         )
     voxel_size = options.voxel_size or stack.voxel_size
+    unit = options.unit or (stack.unit if options.voxel_size is None else None)
     factors = [(1, 1, 1), *pyramid.plan_factors(stack.shape, options.levels, voxel_size)]
     shapes = [pyramid.level_shape(stack.shape, factor) for factor in factors]
     return Layout(
@@ -92,6 +94,7 @@ def plan_layout(stack: Stack, options: Options) -> Layout:
         compression=options.compression,
         gzip_level=options.gzip_level,
         voxel_size=voxel_size,
+        unit=unit if voxel_size is not None else None,
     )
 
 
@@ -153,12 +156,10 @@ def _convert(stack: Stack, output: Path, options: Options) -> Result:
         writer.close()
     seconds = time.monotonic() - began
     converted = (stack.shape[0] - start) * stack.slice_bytes
+    log.info("%s", stored_summary(output, layout, ranges[0]))
     log.info(
-        "wrote %s: %s %s%s in %.1f s (%.0f MB/s)",
-        output,
-        " x ".join(map(str, stack.shape)),
-        stack.dtype.name,
-        f" and {len(layout.paths) - 1} pyramid levels" if len(layout.paths) > 1 else "",
+        "converted %.0f MB in %.1f s (%.0f MB/s)",
+        converted / 1e6,
         seconds,
         converted / max(seconds, 1e-9) / 1e6,
     )
@@ -166,6 +167,28 @@ def _convert(stack: Stack, output: Path, options: Options) -> Result:
 
 
 Range = list[float] | None
+
+
+def stored_summary(output: Path, layout: Layout, value_range: Range) -> str:
+    """What a conversion stored, in the terms of a scene's ``[dataset]``: shape, element
+    type, value range, voxel size and unit, pyramid levels."""
+    shape = " x ".join(map(str, layout.shapes[0]))
+    values = (
+        f"values {value_range[0]:g} to {value_range[1]:g}"
+        if value_range is not None
+        else "no finite values"
+    )
+    if layout.voxel_size is None:
+        voxel = "no voxel size (give dataset.voxel_size in the scene, or --voxel-size)"
+    else:
+        sizes = " x ".join(f"{v:g}" for v in layout.voxel_size)
+        voxel = f"voxel size {sizes} {layout.unit or '(unit unknown)'}"
+    levels = len(layout.paths) - 1
+    pyramid_text = f", {levels} pyramid level{'s' if levels != 1 else ''}" if levels else ""
+    return (
+        f"wrote {output}: {layout.paths[0]} of {shape} {layout.dtype.name}, {values}, "
+        f"{voxel}{pyramid_text}"
+    )
 
 
 def _stream(
@@ -240,6 +263,7 @@ def _key(stack: Stack, layout: Layout) -> dict[str, Any]:
         "compression": layout.compression,
         "gzip_level": layout.gzip_level,
         "voxel_size": list(layout.voxel_size) if layout.voxel_size else None,
+        **({"unit": layout.unit} if layout.unit else {}),
     }
 
 
