@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import IO, Literal, cast
 
 from movie_compiler import fsutil
+from movie_compiler.config.limits import CODEC_FOR_SUFFIX
 from movie_compiler.config.model import Scene
-from movie_compiler.config.rules import CODEC_FOR_SUFFIX
 from movie_compiler.errors import InputError, MissingRequirement, ToolError
 from movie_compiler.render.process import describe_exit, spawn
 

@@ -1,13 +1,15 @@
 """Load a scene file: TOML -> profile -> ``--set`` overrides -> model -> cross-field rules.
 
 Every problem comes back located (``PATH:LINE:COL: key.path: message``) in one
-:class:`~movie_compiler.errors.SceneError`; nothing here prints or exits.
+:class:`~movie_compiler.errors.SceneError`; nothing here prints or exits. What works but
+deserves a word (a movie of hours) is logged as a located warning.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,7 +18,7 @@ from typing import Any
 
 import pydantic
 
-from movie_compiler.config import messages, rules
+from movie_compiler.config import limits, messages, rules
 from movie_compiler.config import overrides as overrides_
 from movie_compiler.config.keypath import KeyPath, format_key, parse_key
 from movie_compiler.config.locate import locate
@@ -26,6 +28,7 @@ from movie_compiler.config.overrides import lower_first
 from movie_compiler.errors import InputError, Problem, SceneError
 
 Raw = dict[str, Any]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,8 @@ def load_scene(
     ]
     if found or not isinstance(result, Scene):
         raise SceneError(sorted(found, key=lambda p: origins.order(p.where)))
+    for key, message in limits.warnings(result):
+        log.warning("%s", Problem(origins.where(key), format_key(key), message))
     return LoadedScene(
         scene=result,
         path=scene_path.resolve(),

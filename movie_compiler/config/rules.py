@@ -10,7 +10,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import PurePath
 
 from movie_compiler.camera import vec
+from movie_compiler.config import limits
 from movie_compiler.config.keypath import KeyPath
+from movie_compiler.config.limits import CODEC_FOR_SUFFIX
 from movie_compiler.config.model import CameraState, Flight, Keyframe, Orbit, Scene
 from movie_compiler.plan import frames_in
 
@@ -28,7 +30,6 @@ DTYPE_RANGES: dict[str, tuple[float, float] | None] = {
 }
 HDF5_SUFFIXES = (".h5", ".hdf5", ".he5")
 XDMF_SUFFIXES = (".xdmf", ".xmf")
-CODEC_FOR_SUFFIX = {".mp4": "h264", ".webm": "vp9", ".gif": "gif"}
 CRF_RANGES = {"h264": (0, 51), "vp9": (0, 63)}
 
 
@@ -42,6 +43,7 @@ def check(scene: Scene) -> list[Finding]:
         *_projection(scene),
         *_shots(scene),
         *_encode(scene),
+        *limits.check(scene),
     ]
 
 
