@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from movie_compiler import cache, encode, generate, provenance
+from movie_compiler import cache, encode, fsutil, generate, interrupts, provenance
 from movie_compiler.config.load import LoadedScene
 from movie_compiler.data import checks, dataset
 from movie_compiler.errors import InputError, MissingRequirement, ToolError
@@ -52,15 +52,19 @@ def build(
 
     # 0. Check the data against the scene before anything is written or rendered; the scene
     # takes from the file what it leaves out (element type, voxel size, unit).
+    interrupts.check()
     loaded = checks.prepare(loaded, strict=strict)
     scene = loaded.scene
     space = workspace(loaded, cache_dir)
+    if encode_movie:  # a folder that cannot take the movie is found now, not after rendering
+        fsutil.check_writable(loaded.output.parent)
 
     # 1. Plan every frame (pure Python), and check the requested range against it.
     frames_plan = plan(scene)
     wanted = select_frames(frames_plan, frame_range)
 
     # 2. Find ParaView and choose the renderer the scene allows.
+    interrupts.check()
     info = paraview.probe()
     renderer = choose_renderer(loaded, info)
 

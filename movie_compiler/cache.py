@@ -167,6 +167,14 @@ def _camera_key(plan: Plan, frame: int) -> str:
     return json.dumps(plan.camera(frame), sort_keys=True)
 
 
+def remove_unfinished(root: Path) -> None:
+    """Remove the partial frames under ``root`` (one level of shot folders) whose writer is
+    gone: run after pvbatch stopped, so a failed or interrupted render leaves none."""
+    for stale in root.glob("*/[0-9]*.partial.png"):
+        if not _writer_alive(stale):
+            stale.unlink(missing_ok=True)
+
+
 def _writer_alive(partial: Path) -> bool:
     """Whether the process named in ``NNNNNN.PID.partial.png`` still runs (on this host) and is
     the one that wrote it."""
