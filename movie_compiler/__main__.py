@@ -86,8 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if interrupts.received():  # a child stopped because of the Ctrl-C
             sys.stderr.write("moviec: interrupted\n")
             return int(ExitCode.INTERRUPTED)
+        from movie_compiler.logs import shorten
+
         for line in error.lines:
-            sys.stderr.write(f"{line}\n")
+            sys.stderr.write(f"{shorten(line)}\n")
         return int(error.code)
     except OSError as error:  # the file system refused: a full disk, a read-only folder
         return _os_error(error)
@@ -97,10 +99,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _os_error(error: OSError) -> int:
+    import errno
     import os
     from pathlib import Path
 
     from movie_compiler.errors import DiskFull, ExitCode, is_disk_full
+    from movie_compiler.logs import shorten
 
     if interrupts.received():
         sys.stderr.write("moviec: interrupted\n")
@@ -113,10 +117,12 @@ def _os_error(error: OSError) -> int:
             message = DiskFull(path.parent, f"writing {path.name}")
         else:
             message = DiskFull(os.getcwd(), "a write failed")
-        sys.stderr.write(f"{message}\n")
+        sys.stderr.write(f"{shorten(str(message))}\n")
         return int(ExitCode.FAILED)
-    where = f"{error.filename}: " if error.filename else ""
-    sys.stderr.write(f"moviec: {where}{error.strerror or error}\n")
+    where = f"{os.fsdecode(error.filename)}: " if error.filename else ""
+    sys.stderr.write(shorten(f"moviec: {where}{error.strerror or error}") + "\n")
+    if error.errno == errno.ENAMETOOLONG:  # a name given by the user
+        return int(ExitCode.INVALID)
     return int(ExitCode.FAILED)
 
 

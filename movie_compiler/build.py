@@ -17,6 +17,7 @@ from movie_compiler import cache, encode, fsutil, generate, interrupts, provenan
 from movie_compiler.config.load import LoadedScene
 from movie_compiler.data import checks, dataset
 from movie_compiler.errors import InputError, MissingRequirement, ToolError
+from movie_compiler.frames_out import export as export_frames
 from movie_compiler.logs import progress_enabled
 from movie_compiler.plan import Plan, plan
 from movie_compiler.render import paraview, runner
@@ -46,6 +47,7 @@ def build(
     encode_movie: bool = True,
     cache_dir: Path | None = None,
     strict: bool = False,
+    frames_out: Path | None = None,
 ) -> Path | None:
     """Build the movie of ``loaded``; return its path (None when not encoded)."""
     started = time.monotonic()
@@ -82,7 +84,7 @@ def build(
     )
     keys = [cache.shot_key(frames_plan, shot, inputs) for shot in frames_plan.shots]
     written = generate.write(space.build_dir, loaded, frames_plan, shot_dirs=keys)
-    space.frames.prepare(frames_plan, keys, loaded.path)
+    space.frames.prepare(frames_plan, keys, loaded.path, wanted)  # no folder for other shots
 
     # 5. Render what is missing; frames with the same camera are rendered once.
     if force:
@@ -118,6 +120,9 @@ def build(
             )
     for frame, source in links:
         space.frames.link(frames_plan, keys, frame, source)
+    if frames_out is not None:  # readable names for the frames of this build
+        count = export_frames(frames_plan, space.frames, keys, wanted, frames_out)
+        log.info("%d frames in %s, named by shot and frame", count, frames_out)
 
     # 6. Encode once every frame of the movie is there.
     movie_frames = frames_plan.rendered()

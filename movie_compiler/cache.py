@@ -100,11 +100,21 @@ class FrameCache:
         """The frames of ``frames`` that have no finished file yet."""
         return [f for f in frames if not self.frame_path(plan, keys, f).is_file()]
 
-    def prepare(self, plan: Plan, keys: Sequence[str], scene_file: Path) -> None:
-        """Create the shot folders, describe each one, and remove partial frames left by an
-        interrupted render. A partial frame names the process writing it, so one that a
-        concurrent build is still writing is left alone."""
+    def prepare(
+        self,
+        plan: Plan,
+        keys: Sequence[str],
+        scene_file: Path,
+        frames: Sequence[int] | None = None,
+    ) -> None:
+        """Create the shot folders (only of the shots of ``frames``, if given), describe each
+        one, and remove partial frames left by an interrupted render. A partial frame names
+        the process writing it, so one that a concurrent build is still writing is left
+        alone."""
+        wanted = None if frames is None else {plan.shot_of(f).index for f in frames}
         for shot, key in zip(plan.shots, keys, strict=True):
+            if wanted is not None and shot.index not in wanted:
+                continue
             folder = self.shot_dir(key)
             folder.mkdir(parents=True, exist_ok=True)
             for stale in folder.glob("[0-9]*.partial.png"):

@@ -8,6 +8,7 @@ import sys
 
 from movie_compiler.commands._scene_args import add_scene_options
 from movie_compiler.errors import ExitCode, MoviecError
+from movie_compiler.logs import shorten
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         except MoviecError as error:
             failed = True
             for line in error.lines:
-                sys.stderr.write(f"{line}\n")
+                sys.stderr.write(f"{shorten(line)}\n")
             continue
         seconds = frames.frames / frames.fps
         shots = f"{len(frames.shots)} shot{'s' if len(frames.shots) != 1 else ''}"

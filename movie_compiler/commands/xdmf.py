@@ -79,13 +79,12 @@ def run(args: argparse.Namespace) -> int:
     except DataProblem as problem:
         raise InputError(problem.message) from None
     fsutil.write_text(args.output, text)
-    log.info(
-        "wrote %s: %s of %s, %s",
-        args.output,
-        " x ".join(map(str, selection.read_shape)),
-        selection.array,
-        selection.kind
-        if selection.kind == "full"
-        else f"{selection.kind} " + "x".join(map(str, selection.factor)),
-    )
+    factor = "x".join(map(str, selection.factor))
+    how = {
+        "full": "full resolution",
+        "hyperslab": f"hyperslab with stride {factor}",
+        "level": f"pyramid level {selection.read.level} ({factor} block mean)",
+    }[selection.kind]
+    shape = " x ".join(map(str, selection.read_shape))
+    log.info("wrote %s: %s of %s, %s", args.output, shape, selection.array, how)
     return int(ExitCode.OK)

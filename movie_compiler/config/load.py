@@ -7,9 +7,11 @@ deserves a word (a movie of hours) is logged as a located warning.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import logging
+import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -200,10 +202,33 @@ def _parse(text: str, shown: str) -> Raw:
         else:  # at the end of the document
             lines = text.split("\n")
             line, column = len(lines), len(lines[-1]) + 1
+        message = _KEY_TUPLE.sub(_table_name, message)
         if message == "Illegal character '\\n'" and _open_quote(text.split("\n")[line - 1]):
             message = "unterminated string"
         where = f"{shown}:{line}:{column}"
         raise SceneError([Problem(where, "", f"invalid TOML: {lower_first(message)}")]) from None
+
+
+_KEY_TUPLE = re.compile(r"\((?:'(?:[^'\\]|\\.)*',? ?)+\)")
+"""A key path as tomllib's messages spell it, a Python tuple: ``('movie', 'x')``."""
+
+
+def _table_name(match: re.Match[str]) -> str:
+    """``('movie', 'x')`` -> ``[movie.x]``, as the scene spells the table."""
+    try:
+        parts = ast.literal_eval(match.group(0))
+    except (ValueError, SyntaxError):
+        return match.group(0)
+    if not isinstance(parts, tuple) or not all(isinstance(p, str) for p in parts):
+        return match.group(0)
+    return "[" + ".".join(toml_key(p) for p in parts) + "]"
+
+
+def toml_key(key: str) -> str:
+    """A key as TOML writes it: bare when it can be, else quoted."""
+    if key and all(c.isascii() and (c.isalnum() or c in "_-") for c in key):
+        return key
+    return json.dumps(key, ensure_ascii=False)
 
 
 def _open_quote(line: str) -> bool:
