@@ -151,7 +151,9 @@ class CameraState(Table):
     focal_point: Vec3 = (0.0, 0.0, 0.0)
     """Point the camera looks at."""
     view_up: Vec3 = (0.0, 1.0, 0.0)
-    """Up direction of the picture; must not be parallel to the view direction."""
+    """Up direction of the picture; must not be parallel to the view direction. For brain
+    data in RAS orientation (NIfTI, converted by `moviec convert`), superior is `+z`: use
+    `[0, 0, 1]`."""
     view_angle: Annotated[Number, Field(gt=0.0, lt=180.0)] = 30.0
     """Vertical field of view in degrees (perspective projection)."""
 
