@@ -413,3 +413,40 @@ def test_scene_errors_raise_before_the_value_range_is_read(
     with pytest.raises(SceneError) as caught:
         prepare(loaded)
     assert str(caught.value).endswith(f"dataset.array: {h5}: no dataset /missing (it has: /vol)")
+
+
+@pytest.mark.parametrize(
+    ("shape", "options", "message"),
+    [
+        ((0, 5, 6), [], "/vol in {h5} is 0 x 5 x 6: an axis with no voxels"),
+        ((1, 1, 1), [], "/vol in {h5} is 1 x 1 x 1: an axis with a single voxel"),
+        ((4, 5, 6), ["--subsample", "4,1,1"], "--subsample reads 1 x 5 x 6 of /vol in {h5}"),
+    ],
+)
+def test_the_xdmf_command_refuses_degenerate_data_without_a_traceback(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    shape: tuple[int, int, int],
+    options: list[str],
+    message: str,
+) -> None:
+    h5 = write_h5(tmp_path / "b.h5", ramp(shape), voxel_size=[1.0, 1.0, 1.0])
+    out = tmp_path / "b.xdmf"
+    code, _, err = run(capsys, "xdmf", str(h5), "-o", str(out), *options)
+    assert code == 2
+    assert err.startswith(message.format(h5=h5))
+    assert not out.exists()
+
+
+def test_the_xdmf_command_refuses_unusable_spacing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    h5 = write_h5(tmp_path / "b.h5", ramp())
+    out = tmp_path / "b.xdmf"
+    code, _, err = run(capsys, "xdmf", str(h5), "-o", str(out), "--voxel-size", "1e308,1,1")
+    assert (code, err) == (
+        2,
+        "[1e+308, 1, 1] over 4 x 5 x 6 voxels gives no usable spacing once the longest axis "
+        "spans 1 (the sizes differ too much, or overflow)\n",
+    )
+    assert not out.exists()

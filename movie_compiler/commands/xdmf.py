@@ -52,6 +52,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(args: argparse.Namespace) -> int:
     from movie_compiler.data import xdmf
+    from movie_compiler.data.checks import shape_problem, spacing_problem
     from movie_compiler.data.store import DataProblem, select
 
     try:
@@ -71,6 +72,11 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(
             f"{args.file}: {selection.array} has no stored voxel size; give --voxel-size Z,Y,X"
         )
+    how = f"--level {args.level}" if args.level is not None else "--subsample"
+    degenerate = shape_problem(selection, how)
+    message = degenerate[1] if degenerate else spacing_problem(selection, voxel_size)
+    if message is not None:
+        raise InputError(message)
     target = args.file.resolve()
     href = str(target) if args.absolute else os.path.relpath(target, args.output.resolve().parent)
     name = args.name or selection.array.rsplit("/", 1)[-1]

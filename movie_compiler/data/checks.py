@@ -24,7 +24,6 @@ import math
 from collections.abc import Sequence
 
 from movie_compiler.config import rules
-from movie_compiler.config.keypath import KeyPath
 from movie_compiler.config.load import LoadedScene
 from movie_compiler.data import DTYPES, xdmf
 from movie_compiler.data.dataset import dataset_path, is_xdmf, located, selection_of, xdmf_source
@@ -210,54 +209,65 @@ def _rules(loaded: LoadedScene, completed: LoadedScene) -> list[Problem]:
 # -- degenerate data ----------------------------------------------------------------------------
 
 
-def _check_shape(loaded: LoadedScene, selection: Selection, findings: Findings) -> bool:
-    """Volume rendering needs at least two voxels along every axis of what is read."""
+def shape_problem(selection: Selection, how: str) -> tuple[str, str] | None:
+    """Why ``selection`` cannot be volume-rendered (fewer than 2 voxels along an axis, in the
+    file or in what is read ``how``), and which ``dataset`` key it concerns; None if it can."""
     source = f"{selection.array} in {selection.file}"
     full = " x ".join(map(str, selection.shape))
     if min(selection.shape) < 2:
         what = "no voxels" if min(selection.shape) == 0 else "a single voxel"
-        findings.errors.append(
-            loaded.problem(
-                ("dataset", "array"),
-                f"{source} is {full}: an axis with {what}; volume rendering needs at least 2 "
-                "voxels along every axis",
-            )
+        return "array", (
+            f"{source} is {full}: an axis with {what}; volume rendering needs at least 2 "
+            "voxels along every axis"
         )
-        return False
     read = selection.read_shape
     if min(read) < 2:
-        by_level = loaded.scene.dataset.level is not None
-        key: KeyPath = ("dataset", "level" if by_level else "subsample")
-        how = f"level {selection.read.level}" if by_level else "this subsample"
-        findings.errors.append(
-            loaded.problem(
-                key,
-                f"{how} reads {' x '.join(map(str, read))} of {source} ({full}); volume "
-                "rendering needs at least 2 voxels along every axis",
-            )
+        return "level" if selection.read.level else "subsample", (
+            f"{how} reads {' x '.join(map(str, read))} of {source} ({full}); volume "
+            "rendering needs at least 2 voxels along every axis"
         )
-    return min(read) >= 2
+    return None
 
 
-def _check_spacing(
-    loaded: LoadedScene, selection: Selection, voxel_size: Sequence[float], findings: Findings
-) -> None:
-    """The normalised geometry (longest axis 1.0) has finite, positive spacing."""
+def spacing_problem(selection: Selection, voxel_size: Sequence[float]) -> str | None:
+    """Why the normalised geometry (longest axis 1.0) of ``selection`` with ``voxel_size``
+    has no finite, positive spacing; None if it has."""
     try:
         grid = xdmf.geometry(selection.shape, voxel_size, selection.read_shape)
         values = [*grid.spacing, *grid.origin]
     except (OverflowError, ZeroDivisionError, ValueError):
         values = [math.nan]
     if all(math.isfinite(v) for v in values) and all(v > 0 for v in values[:3]):
+        return None
+    return (
+        f"{_fmt(voxel_size)} over {' x '.join(map(str, selection.shape))} voxels gives no "
+        "usable spacing once the longest axis spans 1 (the sizes differ too much, or overflow)"
+    )
+
+
+def _check_shape(loaded: LoadedScene, selection: Selection, findings: Findings) -> bool:
+    by_level = loaded.scene.dataset.level is not None
+    how = f"level {selection.read.level}" if by_level else "this subsample"
+    found = shape_problem(selection, how)
+    if found is not None:
+        key, message = found
+        if key != "array":
+            key = "level" if by_level else "subsample"
+        findings.errors.append(loaded.problem(("dataset", key), message))
+    return found is None
+
+
+def _check_spacing(
+    loaded: LoadedScene, selection: Selection, voxel_size: Sequence[float], findings: Findings
+) -> None:
+    message = spacing_problem(selection, voxel_size)
+    if message is None:
         return
-    key: KeyPath = ("dataset", "voxel_size")
     given = loaded.scene.dataset.voxel_size is not None
     findings.errors.append(
         loaded.problem(
-            key if given else ("dataset", "path"),
-            f"{'' if given else 'the stored voxel size '}{_fmt(voxel_size)} over "
-            f"{' x '.join(map(str, selection.shape))} voxels gives no usable spacing once the "
-            "longest axis spans 1 (the sizes differ too much, or overflow)",
+            ("dataset", "voxel_size" if given else "path"),
+            message if given else f"the stored voxel size {message}",
         )
     )
 
