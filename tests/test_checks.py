@@ -450,3 +450,17 @@ def test_the_xdmf_command_refuses_unusable_spacing(
         "spans 1 (the sizes differ too much, or overflow)\n",
     )
     assert not out.exists()
+
+
+def test_a_build_does_not_read_a_large_volume_for_its_value_range(
+    tmp_path: Path, write_scene: WriteScene, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without a stored range, a build compares the points only if the data is small enough to
+    read quickly; ``check --data`` always reads it."""
+    h5 = write_h5(tmp_path / "b.h5", ramp(), voxel_size=[1.0, 1.0, 1.0])  # no stored range
+    scene = scene_on(write_scene, h5, top=20)  # points 0 to 20 over values 0 to 119
+    loaded = load_scene(scene)
+    prepare(loaded, scan_limit=100)  # 120 bytes: not read, nothing to warn about
+    assert "warning" not in capsys.readouterr().err
+    code, _, err = run(capsys, "-q", "check", "--data", str(scene))
+    assert code == 0 and "values outside the points take the end colours" in err

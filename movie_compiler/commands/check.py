@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
             if args.data:
                 from movie_compiler.data.checks import prepare
 
-                prepare(loaded, strict=args.strict)
+                prepare(loaded, strict=args.strict, scan_limit=None)
         except MoviecError as error:
             failed = True
             for line in error.lines:

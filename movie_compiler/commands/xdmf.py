@@ -52,7 +52,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(args: argparse.Namespace) -> int:
     from movie_compiler.data import xdmf
-    from movie_compiler.data.checks import shape_problem, spacing_problem
+    from movie_compiler.data.degenerate import shape_problem, spacing_problem
     from movie_compiler.data.store import DataProblem, select
 
     try:

@@ -25,8 +25,9 @@ from collections.abc import Sequence
 
 from movie_compiler.config import rules
 from movie_compiler.config.load import LoadedScene
-from movie_compiler.data import DTYPES, xdmf
+from movie_compiler.data import DTYPES
 from movie_compiler.data.dataset import dataset_path, is_xdmf, located, selection_of, xdmf_source
+from movie_compiler.data.degenerate import fmt, name_problem, shape_problem, spacing_problem
 from movie_compiler.data.store import Selection, open_hdf5, scan_range, select, stored_range
 from movie_compiler.errors import Problem, SceneError
 
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 UNIT_METRES = {"nm": 1e-9, "um": 1e-6, "mm": 1e-3, "cm": 1e-2, "m": 1.0}
 SLIVER = 0.1
 """Data whose range fills less than this share of the points' span draw almost one colour."""
+SCAN_LIMIT = 1 << 30
+"""Bytes of data a build reads to find a value range the file does not store."""
 RELATIVE_TOLERANCE = 1e-6
 """Voxel sizes that differ by less than this (relative) are the same (float32 attributes)."""
 
@@ -47,13 +50,17 @@ class Findings:
     warnings: list[Problem] = dataclasses.field(default_factory=list)
 
 
-def prepare(loaded: LoadedScene, *, strict: bool = False) -> LoadedScene:
+def prepare(
+    loaded: LoadedScene, *, strict: bool = False, scan_limit: int | None = SCAN_LIMIT
+) -> LoadedScene:
     """Check the dataset against the scene and return the scene completed from the file.
 
     Raise one :class:`SceneError` with every problem (with ``strict``, warnings too);
-    otherwise log the warnings and what was taken from the file.
+    otherwise log the warnings and what was taken from the file. A value range that the file
+    does not store is read from the data only up to ``scan_limit`` bytes (None: always, as
+    ``check --data`` does); beyond, the points are not compared.
     """
-    completed, findings = inspect(loaded)
+    completed, findings = inspect(loaded, scan_limit)
     errors = [*findings.errors, *(findings.warnings if strict else [])]
     if errors:
         raise SceneError(errors)
@@ -62,7 +69,7 @@ def prepare(loaded: LoadedScene, *, strict: bool = False) -> LoadedScene:
     return completed
 
 
-def inspect(loaded: LoadedScene) -> tuple[LoadedScene, Findings]:
+def inspect(loaded: LoadedScene, scan_limit: int | None = None) -> tuple[LoadedScene, Findings]:
     """The scene completed from the file, and what the check found (nothing is raised for a
     finding; a file that cannot be read at all raises a located :class:`SceneError`)."""
     findings = Findings()
@@ -83,7 +90,7 @@ def inspect(loaded: LoadedScene) -> tuple[LoadedScene, Findings]:
         if _check_shape(loaded, selection, findings) and voxel_size is not None:
             _check_spacing(loaded, selection, voxel_size, findings)
     findings.errors.extend(_rules(loaded, completed))
-    value_range = _value_range(selection)
+    value_range = _value_range(selection, scan_limit)
     if value_range is not None:
         _compare_range(loaded, selection, value_range, findings)
     return completed, findings
@@ -137,7 +144,7 @@ def _voxel_size(
         log.info(
             "%s: dataset.voxel_size: not given; using %s%s, as recorded in %s",
             _at(loaded),
-            _fmt(stored),
+            fmt(stored),
             f" {unit}" if unit else " (no unit recorded)",
             source,
         )
@@ -159,8 +166,8 @@ def _voxel_size(
             findings.errors.append(
                 loaded.problem(
                     ("dataset", "voxel_size"),
-                    f"is {_fmt(dataset.voxel_size)}{stated_unit}, but {source} records "
-                    f"{_fmt(stored)}{recorded_unit}; correct one of them (or leave voxel_size "
+                    f"is {fmt(dataset.voxel_size)}{stated_unit}, but {source} records "
+                    f"{fmt(stored)}{recorded_unit}; correct one of them (or leave voxel_size "
                     "out to use the file's)",
                 )
             )
@@ -209,42 +216,6 @@ def _rules(loaded: LoadedScene, completed: LoadedScene) -> list[Problem]:
 # -- degenerate data ----------------------------------------------------------------------------
 
 
-def shape_problem(selection: Selection, how: str) -> tuple[str, str] | None:
-    """Why ``selection`` cannot be volume-rendered (fewer than 2 voxels along an axis, in the
-    file or in what is read ``how``), and which ``dataset`` key it concerns; None if it can."""
-    source = f"{selection.array} in {selection.file}"
-    full = " x ".join(map(str, selection.shape))
-    if min(selection.shape) < 2:
-        what = "no voxels" if min(selection.shape) == 0 else "a single voxel"
-        return "array", (
-            f"{source} is {full}: an axis with {what}; volume rendering needs at least 2 "
-            "voxels along every axis"
-        )
-    read = selection.read_shape
-    if min(read) < 2:
-        return "level" if selection.read.level else "subsample", (
-            f"{how} reads {' x '.join(map(str, read))} of {source} ({full}); volume "
-            "rendering needs at least 2 voxels along every axis"
-        )
-    return None
-
-
-def spacing_problem(selection: Selection, voxel_size: Sequence[float]) -> str | None:
-    """Why the normalised geometry (longest axis 1.0) of ``selection`` with ``voxel_size``
-    has no finite, positive spacing; None if it has."""
-    try:
-        grid = xdmf.geometry(selection.shape, voxel_size, selection.read_shape)
-        values = [*grid.spacing, *grid.origin]
-    except (OverflowError, ZeroDivisionError, ValueError):
-        values = [math.nan]
-    if all(math.isfinite(v) for v in values) and all(v > 0 for v in values[:3]):
-        return None
-    return (
-        f"{_fmt(voxel_size)} over {' x '.join(map(str, selection.shape))} voxels gives no "
-        "usable spacing once the longest axis spans 1 (the sizes differ too much, or overflow)"
-    )
-
-
 def _check_shape(loaded: LoadedScene, selection: Selection, findings: Findings) -> bool:
     by_level = loaded.scene.dataset.level is not None
     how = f"level {selection.read.level}" if by_level else "this subsample"
@@ -273,33 +244,30 @@ def _check_spacing(
 
 
 def _check_name(loaded: LoadedScene, name: str, findings: Findings, *, key: str) -> None:
-    """ParaView 5.11's XDMF reader splits ``FILE:DATASET`` at a colon, drops trailing
-    blanks, and crashes on dataset names that are not ASCII."""
-    why = None
-    if ":" in name:
-        why = "holds ':', where ParaView's XDMF reader splits FILE:DATASET"
-    elif not name.isascii():
-        why = "is not ASCII, which ParaView's XDMF reader cannot open (it crashes)"
-    elif name != name.rstrip():
-        why = "ends in a blank, which ParaView's XDMF reader drops"
-    if why is not None:
-        findings.errors.append(
-            loaded.problem(
-                ("dataset", key),
-                f"the HDF5 dataset name {name!r} {why}; rename it in the file "
-                "(h5py: file.move(old, new))",
-            )
-        )
+    message = name_problem(name)
+    if message is not None:
+        findings.errors.append(loaded.problem(("dataset", key), message))
 
 
 # -- values against the transfer functions ----------------------------------------------------
 
 
-def _value_range(selection: Selection) -> tuple[float, float] | None:
+def _value_range(selection: Selection, scan_limit: int | None) -> tuple[float, float] | None:
     with open_hdf5(selection.file) as file:
         item = file[selection.read.path]
         found = stored_range(item)
-        if found is None or not all(math.isfinite(v) for v in found):
+        size = int(item.size) * item.dtype.itemsize
+        unknown = found is None or not all(math.isfinite(v) for v in found)
+        if unknown and scan_limit is not None and size > scan_limit:
+            log.info(
+                "%s: no stored value range for %s; not read (%.1f GB) to compare it with the "
+                "points: moviec check --data does",
+                selection.file,
+                selection.read.path,
+                size / 1e9,
+            )
+            return None
+        if unknown:
             log.info(
                 "%s: no stored value range for %s; reading the data (moviec convert stores it)",
                 selection.file,
@@ -350,7 +318,3 @@ def _compare_range(
 
 def _at(loaded: LoadedScene) -> str:
     return loaded.where(("dataset",))
-
-
-def _fmt(values: Sequence[float]) -> str:
-    return "[" + ", ".join(f"{v:g}" for v in values) + "]"
