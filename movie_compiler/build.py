@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from movie_compiler import cache, encode, generate, provenance
+from movie_compiler import cache, encode, fsutil, generate, interrupts, provenance
 from movie_compiler.config.load import LoadedScene
-from movie_compiler.data import dataset
+from movie_compiler.data import checks, dataset
 from movie_compiler.errors import InputError, MissingRequirement, ToolError
+from movie_compiler.frames_out import export as export_frames
 from movie_compiler.logs import progress_enabled
 from movie_compiler.plan import Plan, plan
 from movie_compiler.render import paraview, runner
@@ -67,14 +68,24 @@ def build(
     allow_blank: bool = False,
     encode_movie: bool = True,
     cache_dir: Path | None = None,
+    strict: bool = False,
+    frames_out: Path | None = None,
 ) -> Path | None:
     """Build the movie of ``loaded``; return its path (None when not encoded)."""
     started = time.monotonic()
-    # 1. Plan, choose the renderer, describe the data, key the shots, write the script.
-    prepared = prepare(loaded, cache_dir=cache_dir, ranks=ranks)
+    # 1. Check the data, plan, choose the renderer, describe the data, key the shots, write
+    # the script.
+    prepared = prepare(loaded, cache_dir=cache_dir, ranks=ranks, strict=strict)
+    if encode_movie:  # a folder that cannot take the movie is found now, not after rendering
+        fsutil.check_writable(prepared.loaded.output.parent)
     wanted = select_frames(prepared.plan, frame_range)
     # 2. Render what the cache lacks (each state once).
     render_frames(prepared, wanted, force=force, jobs=jobs, allow_blank=allow_blank)
+    if frames_out is not None:  # readable names for the frames of this build
+        count = export_frames(
+            prepared.plan, prepared.space.frames, prepared.keys, wanted, frames_out
+        )
+        log.info("%d frames in %s, named by shot and frame", count, frames_out)
     # 3. Check every frame of the movie, encode, record provenance.
     missing = prepared.space.frames.missing(prepared.plan, prepared.keys, prepared.plan.rendered())
     if missing and frame_range is None:
@@ -95,10 +106,17 @@ def build(
     return output
 
 
-def prepare(loaded: LoadedScene, *, cache_dir: Path | None = None, ranks: int = 1) -> Prepared:
-    """Plan every frame, find ParaView and choose the renderer, describe the dataset, key each
-    shot by what makes its frames, and write the script and plan into the build folder."""
+def prepare(
+    loaded: LoadedScene, *, cache_dir: Path | None = None, ranks: int = 1, strict: bool = False
+) -> Prepared:
+    """Check the data against the scene (the scene takes from the file what it leaves out:
+    element type, voxel size, unit), plan every frame, find ParaView and choose the renderer,
+    describe the dataset, key each shot by what makes its frames, and write the script and
+    plan into the build folder. Nothing is written before the data check passed."""
+    interrupts.check()
+    loaded = checks.prepare(loaded, strict=strict)
     space = workspace(loaded, cache_dir)
+    interrupts.check()
     info = paraview.probe()
     renderer = choose_renderer(loaded, info)
     description = dataset.write_description(loaded, space.build_dir / generate.DATASET_NAME)
@@ -112,7 +130,6 @@ def prepare(loaded: LoadedScene, *, cache_dir: Path | None = None, ranks: int = 
         ranks=ranks,
     )
     written = generate.write(space.build_dir, loaded, frames_plan, shot_dirs=keys)
-    space.frames.prepare(frames_plan, keys, loaded.path)
     return Prepared(loaded, frames_plan, space, info, renderer, keys, written["script"], ranks)
 
 
@@ -127,6 +144,7 @@ def render_frames(
     """Render those of ``frames`` that the cache lacks; frames whose state equals one already
     rendered (or being rendered) get its file. Return how many pvbatch rendered."""
     space, frames_plan, keys = prepared.space, prepared.plan, prepared.keys
+    space.frames.prepare(frames_plan, keys, prepared.loaded.path, frames)  # their shots only
     if force:
         space.frames.remove(frames_plan, keys, frames)
     todo = space.frames.missing(frames_plan, keys, frames)

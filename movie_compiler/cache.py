@@ -124,11 +124,21 @@ class FrameCache:
         """The frames of ``frames`` that have no finished file yet."""
         return [f for f in frames if not self.frame_path(plan, keys, f).is_file()]
 
-    def prepare(self, plan: Plan, keys: Sequence[str], scene_file: Path) -> None:
-        """Create the shot folders, describe each one, and remove partial frames left by an
-        interrupted render. A partial frame names the process writing it, so one that a
-        concurrent build is still writing is left alone."""
+    def prepare(
+        self,
+        plan: Plan,
+        keys: Sequence[str],
+        scene_file: Path,
+        frames: Sequence[int] | None = None,
+    ) -> None:
+        """Create the shot folders (only of the shots of ``frames``, if given), describe each
+        one, and remove partial frames left by an interrupted render. A partial frame names
+        the process writing it, so one that a concurrent build is still writing is left
+        alone."""
+        wanted = None if frames is None else {plan.shot_of(f).index for f in frames}
         for shot, key in zip(plan.shots, keys, strict=True):
+            if wanted is not None and shot.index not in wanted:
+                continue
             folder = self.shot_dir(key)
             folder.mkdir(parents=True, exist_ok=True)
             for stale in folder.glob("[0-9]*.partial.png"):
@@ -192,6 +202,14 @@ class FrameCache:
         """Delete the files of ``frames`` (for ``--force``)."""
         for frame in frames:
             self.frame_path(plan, keys, frame).unlink(missing_ok=True)
+
+
+def remove_unfinished(root: Path) -> None:
+    """Remove the partial frames under ``root`` (one level of shot folders) whose writer is
+    gone: run after pvbatch stopped, so a failed or interrupted render leaves none."""
+    for stale in root.glob("*/[0-9]*.partial.png"):
+        if not _writer_alive(stale):
+            stale.unlink(missing_ok=True)
 
 
 def _writer_alive(partial: Path) -> bool:

@@ -22,10 +22,17 @@ from fractions import Fraction
 from pathlib import Path
 from typing import IO, Literal, cast
 
-from movie_compiler import fsutil
+from movie_compiler import fsutil, interrupts
+from movie_compiler.config.limits import CODEC_FOR_SUFFIX
 from movie_compiler.config.model import Scene
-from movie_compiler.config.rules import CODEC_FOR_SUFFIX
-from movie_compiler.errors import InputError, MissingRequirement, ToolError
+from movie_compiler.errors import (
+    DiskFull,
+    InputError,
+    MissingRequirement,
+    ToolError,
+    is_disk_full,
+    says_disk_full,
+)
 from movie_compiler.render.process import describe_exit, spawn
 
 log = logging.getLogger(__name__)
@@ -218,6 +225,8 @@ def encode(
                 )  # fmt: skip
                 _run(command, len(frames), log_path, progress, ENCODER[settings.codec])
         except OSError as exc:
+            if is_disk_full(exc):
+                raise DiskFull(output.parent, f"writing {output.name}") from None
             raise ToolError(f"cannot write {output}: {exc.strerror or exc}") from None
     log.info("encoded %d frames into %s", len(frames), output)
 
@@ -287,6 +296,9 @@ def _run(command: list[str], expected: int, log_path: Path, progress: bool, enco
                 f"{command[0]} has no {encoder} encoder; use the ffmpeg of imageio-ffmpeg "
                 f"(unset IMAGEIO_FFMPEG_EXE) or one built with it; see {log_path}"
             )
+        if says_disk_full(text):
+            output = Path(command[-1])
+            raise DiskFull(output.parent, "ffmpeg writing the movie; the frames are kept")
         raise ToolError(f"ffmpeg failed ({describe_exit(code)}); see {log_path}")
     if written != expected:
         raise ToolError(f"ffmpeg wrote {written} of {expected} frames; see {log_path}")
@@ -302,6 +314,7 @@ def _follow(stream: IO[str], expected: int, progress: bool) -> int:
 
 def _frames_reported(stream: IO[str]) -> Iterator[int]:
     for line in stream:
+        interrupts.check()
         key, _, value = line.strip().partition("=")
         if key == "frame" and value.isdigit():
             yield int(value)

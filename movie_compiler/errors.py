@@ -7,16 +7,18 @@ Exit codes (documented in docs/cli.md):
 1     a build step failed: ParaView or ffmpeg exited with an error (see its log), or the file
       system refused a write (a full disk, a read-only folder)
 2     invalid input: scene file, command-line option, or input data
-3     a requirement is missing: ParaView, a renderer, an X server, disk space
+3     a requirement is missing: ParaView, a renderer, an X server, ffmpeg, an MPI launcher
 130   interrupted (Ctrl-C); everything written so far is complete and kept
 ====  ===========================================================================
 """
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from pathlib import Path
 
 
 class ExitCode(IntEnum):
@@ -55,6 +57,35 @@ class ToolError(MoviecError):
     """ParaView or ffmpeg failed."""
 
     code = ExitCode.FAILED
+
+
+class DiskFull(ToolError):
+    """A write failed because the disk (or the user's quota) is full."""
+
+    def __init__(self, where: Path | str, doing: str) -> None:
+        super().__init__(
+            f"{where}: disk full ({doing}); free some space there and run the command again: "
+            "what was finished is kept"
+        )
+
+
+DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+DISK_FULL_TEXT = ("No space left on device", "Disk quota exceeded", "out of disk space")
+"""How a child process (pvbatch, ffmpeg, Python) says that the disk is full."""
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Whether ``error`` is a write refused for want of space (h5py's errors carry the errno
+    only in their text)."""
+    if not isinstance(error, OSError):
+        return False
+    return error.errno in DISK_FULL_ERRNOS or says_disk_full(str(error))
+
+
+def says_disk_full(text: str) -> bool:
+    """Whether a child's messages say that the disk is full."""
+    lowered = text.lower()
+    return any(phrase.lower() in lowered for phrase in DISK_FULL_TEXT)
 
 
 class MissingRequirement(MoviecError):

@@ -10,6 +10,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from movie_compiler import interrupts
+
 
 def _read_umask() -> int:
     umask = os.umask(0)  # the only way to read it; done once, before any thread starts
@@ -29,22 +31,39 @@ def atomic_path(path: Path, suffix: str = "") -> Iterator[Path]:
             if not folder.is_dir():
                 raise OSError(errno.ENOTDIR, "is a file, not a folder", str(folder))
             break
+    temporary: Path | None = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=f".partial{suffix}", dir=path.parent
-        )
-    except OSError as exc:  # name the file the caller asked for, not the temporary one
-        raise OSError(exc.errno, exc.strerror, str(path)) from None
-    os.close(fd)
-    temporary = Path(name)
-    try:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with interrupts.deferred():  # created and recorded for removal, never one alone
+                fd, name = tempfile.mkstemp(
+                    prefix=f".{path.name}.", suffix=f".partial{suffix}", dir=path.parent
+                )
+                os.close(fd)
+                temporary = Path(name)
+        except OSError as exc:  # name the file the caller asked for, not the temporary one
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
         yield temporary
         if temporary.exists():
             temporary.chmod(_default_mode())
         os.replace(temporary, path)
     finally:
-        temporary.unlink(missing_ok=True)
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+
+
+def check_writable(folder: Path) -> None:
+    """Raise :class:`OSError` (naming ``folder``) unless a file can be created in ``folder``
+    (created if missing). A real file is tried: permissions do not tell about read-only
+    mounts, and root passes every permission check."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with interrupts.deferred():
+            fd, name = tempfile.mkstemp(prefix=".moviec-", suffix=".probe", dir=folder)
+            os.close(fd)
+            os.unlink(name)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(folder)) from None
 
 
 def write_text(path: Path, text: str) -> None:
@@ -54,10 +73,14 @@ def write_text(path: Path, text: str) -> None:
 
 def write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically, flushed to disk before the rename."""
-    with atomic_path(path) as temporary, open(temporary, "wb") as stream:
-        stream.write(data)
-        stream.flush()
-        os.fsync(stream.fileno())
+    with atomic_path(path) as temporary:
+        try:
+            with open(temporary, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+        except OSError as exc:  # name the file the caller asked for, not the temporary one
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
 
 
 def _default_mode() -> int:
@@ -69,12 +92,7 @@ class Busy(Exception):
     """Another process holds the lock."""
 
 
-@contextlib.contextmanager
-def exclusive(target: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``target`` (a hidden ``.NAME.lock`` beside it) or raise
-    :class:`Busy` at once. The lock file is removed on exit; a process that opened it just
-    before is made to notice (the inode check) instead of running alongside."""
-    lock = target.with_name(f".{target.name}.lock")
+def _acquire(lock: Path, target: Path) -> int:
     while True:
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -87,10 +105,22 @@ def exclusive(target: Path) -> Iterator[None]:
         except FileNotFoundError:
             same = False
         if same:
-            break
+            return fd
         os.close(fd)  # the holder removed it as we opened it: take the new one
+
+
+@contextlib.contextmanager
+def exclusive(target: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``target`` (a hidden ``.NAME.lock`` beside it) or raise
+    :class:`Busy` at once. The lock file is removed on exit; a process that opened it just
+    before is made to notice (the inode check) instead of running alongside."""
+    lock = target.with_name(f".{target.name}.lock")
+    fd = None
     try:
+        with interrupts.deferred():  # a Ctrl-C lands before the file exists or after fd is set
+            fd = _acquire(lock, target)
         yield
     finally:
-        lock.unlink(missing_ok=True)
-        os.close(fd)
+        if fd is not None:
+            lock.unlink(missing_ok=True)
+            os.close(fd)

@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
 LOGGER_NAME = "movie_compiler"
 
 
+LONG_WORD = re.compile(r"[^\s:'\"]{241,}")
+"""A path or value too long to show whole (a 10,000-character path)."""
+
+
+def shorten(text: str) -> str:
+    """``text`` with every run of more than 240 non-blank characters shown by its ends:
+    ``/data/aaa...(10012 characters)...aaa/brain.h5``."""
+    return LONG_WORD.sub(
+        lambda m: f"{m.group(0)[:100]}...({len(m.group(0))} characters)...{m.group(0)[-100:]}",
+        text,
+    )
+
+
 class _Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage()
+        message = shorten(record.getMessage())
         if record.levelno >= logging.ERROR:
             return f"error: {message}"
         if record.levelno >= logging.WARNING:

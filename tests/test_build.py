@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import av
+import h5py
 import numpy as np
 import pytest
 
@@ -38,6 +40,7 @@ path = "{data}"
 array = "/T1"
 voxel_size = [1.0, 1.0, 1.0]
 unit = "mm"
+dtype = "uint8"
 subsample = [2, 2, 2]
 
 [volume]
@@ -207,9 +210,14 @@ def test_an_unchanged_scene_renders_nothing(write_scene: WriteScene, tmp_path: P
 
 
 def test_what_changes_pixels_rerenders_and_nothing_else(
-    write_scene: WriteScene, tmp_path: Path
+    write_scene: WriteScene, tmp_path: Path, mni_h5: Path
 ) -> None:
-    scene = write_scene()
+    # A copy of the data that records no voxel size, so the scene's may change.
+    data = tmp_path / "no-voxel-size.h5"
+    shutil.copyfile(mni_h5, data)
+    with h5py.File(data, "r+") as file:
+        file.visititems(lambda _, item: item.attrs.pop("voxel_size", None))
+    scene = write_scene(data=str(data))
     cache = tmp_path / "cache"
     assert moviec("build", str(scene), "--cache-dir", str(cache), "--no-encode").returncode == 0
     # The title is not in a frame: nothing renders.
@@ -411,7 +419,7 @@ def test_an_unavailable_renderer_stops_the_build(write_scene: WriteScene, tmp_pa
     result = moviec("build", str(scene), "--cache-dir", str(tmp_path / "c"))
     assert result.returncode == 3
     assert result.stderr.strip().splitlines() == [
-        f"{scene}:15:12: volume.renderer: 'ospray' not available in ParaView 5.11.0 (it has: "
+        f"{scene}:16:12: volume.renderer: 'ospray' not available in ParaView 5.11.0 (it has: "
         "smart, gpu, ray-cast); choose one of those, or list fallbacks such as "
         '["ospray", "gpu"]'
     ]

@@ -15,7 +15,8 @@ import pytest
 from movie_compiler.__main__ import main
 from movie_compiler.config.load import load_scene
 from movie_compiler.data import xdmf
-from movie_compiler.data.dataset import check_data, identity, input_files, write_description
+from movie_compiler.data.checks import prepare as check_data
+from movie_compiler.data.dataset import identity, input_files, write_description
 from movie_compiler.data.store import select
 from movie_compiler.errors import SceneError
 
@@ -176,8 +177,8 @@ def test_identity_follows_the_file_and_the_choice(
 # -- check --data ----------------------------------------------------------------------------
 
 
-def check(scene: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main(["check", "--data", str(scene)])
+def check(scene: Path, capsys: pytest.CaptureFixture[str], *options: str) -> tuple[int, str, str]:
+    code = main([*options, "check", "--data", str(scene)])
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -187,11 +188,15 @@ def test_check_data_passes_and_warns_about_uncovered_values(
 ) -> None:
     scene = write_scene(dataset={"path": str(mni_h5), "array": "/PLI"})
     code, out, err = check(scene, capsys)
-    assert (code, err) == (0, "")
+    where = load_scene(scene).where(("dataset",))
+    assert (code, err) == (
+        0,
+        f"{where}: dataset.dtype: not given; using uint8, as in /PLI in {mni_h5}\n",
+    )
     assert out.startswith(f"{scene}: ok")
     colors = [[10, 0.0, 0.0, 0.0], [200, 1.0, 1.0, 1.0]]
     scene = write_scene(dataset={"path": str(mni_h5), "array": "/PLI"}, volume={"colors": colors})
-    code, out, err = check(scene, capsys)
+    code, out, err = check(scene, capsys, "-q")
     where = load_scene(scene).where(("volume", "colors"))
     assert code == 0
     assert err == (

@@ -316,7 +316,7 @@ def test_the_scene_in_the_repository_is_fully_located() -> None:
 
     text = (Path(__file__).resolve().parent.parent / "scenes" / "vervet.toml").read_text("utf-8")
     positions = assert_complete(text)
-    assert positions.values[("shots", 1, "keyframes", 2, "view_up", 2)] == (47, 133)
+    assert positions.values[("shots", 1, "keyframes", 2, "view_up", 2)] == (48, 133)
 
 
 @pytest.mark.parametrize(

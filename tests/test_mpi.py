@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -69,9 +70,35 @@ def test_root_may_run_open_mpi(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "geteuid", lambda: 0)
     env = mpi.launcher_env(2, {"PATH": "/bin"})
     assert env == {"PATH": "/bin", **mpi.ROOT_ENV}
-    assert mpi.launcher_env(1, {"PATH": "/bin"}) == {"PATH": "/bin"}
+    assert mpi.launcher_env(1, {"PATH": "/bin"}) == {"PATH": "/bin", **mpi.SINGLETON_ENV}
     # A value the user set is kept.
     assert mpi.launcher_env(2, {"OMPI_ALLOW_RUN_AS_ROOT": "0"})["OMPI_ALLOW_RUN_AS_ROOT"] == "0"
+
+
+def test_one_rank_runs_as_an_isolated_singleton() -> None:
+    assert mpi.launcher_env(1, {}) == {"OMPI_MCA_ess_singleton_isolated": "1"}
+    assert mpi.launcher_env(2, {}).get("OMPI_MCA_ess_singleton_isolated") is None
+    mine = {"OMPI_MCA_ess_singleton_isolated": "0"}
+    assert mpi.singleton_env(mine) == mine  # a value the user set wins
+
+
+@pytest.mark.paraview
+def test_a_lone_pvbatch_starts_no_mpi_daemon(pvbatch: str, tmp_path: Path) -> None:
+    """Open MPI's singleton start forks an ``orted``; the isolated singleton does not."""
+    script = tmp_path / "children.py"
+    script.write_text(
+        "import os\n"
+        "me = str(os.getpid())\n"
+        "kids = [p for p in os.listdir('/proc') if p.isdigit() and\n"
+        "        open(f'/proc/{p}/stat').read().split(') ')[1].split()[1] == me]\n"
+        "print('children', len(kids))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    for environment, expected in ((env, 1), (mpi.singleton_env(env), 0)):
+        result = subprocess.run(
+            [pvbatch, str(script)], env=environment, capture_output=True, text=True, timeout=300
+        )
+        assert f"children {expected}" in result.stdout, result.stdout + result.stderr
 
 
 def test_other_users_get_no_root_switches(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,3 +21,9 @@ def add_scene_options(parser: argparse.ArgumentParser) -> None:
         help="apply [profiles.NAME] from the scene, or the built-in 'draft' (half width and "
         "height, twice the subsample, every second frame)",
     )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat the data check's warnings as errors (colour or opacity points that do "
+        "not span the data's value range)",
+    )

@@ -46,6 +46,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     parser.add_argument("--no-encode", action="store_true", help="render frames only")
     parser.add_argument(
+        "--frames-out",
+        type=Path,
+        metavar="DIR",
+        help="also put the build's frames in DIR, named by shot and frame "
+        "(DIR/01-SHOT/000042.png; hard links where possible, else copies)",
+    )
+    parser.add_argument(
         "--cache-dir",
         type=Path,
         metavar="DIR",
@@ -72,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
             allow_blank=args.allow_blank,
             encode_movie=not args.no_encode,
             cache_dir=args.cache_dir,
+            strict=args.strict,
+            frames_out=args.frames_out,
         )
     except KeyboardInterrupt:
         log.warning("finished frames are kept; build again to resume")

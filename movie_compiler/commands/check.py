@@ -8,6 +8,7 @@ import sys
 
 from movie_compiler.commands._scene_args import add_scene_options
 from movie_compiler.errors import ExitCode, MoviecError
+from movie_compiler.logs import shorten
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +24,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument(
         "--data",
         action="store_true",
-        help="also open the dataset: the array exists, is 3-D, has the scene's dtype, and "
-        "its values meet the colour points",
+        help="also open the dataset, as a build does first: the array exists and is 3-D with "
+        "at least 2 voxels per axis, its element type and voxel size agree with the scene's, "
+        "and its values meet the colour and opacity points",
     )
     add_scene_options(parser)
     parser.set_defaults(run=run)
@@ -40,13 +42,13 @@ def run(args: argparse.Namespace) -> int:
             loaded = load_scene(path, args.overrides, args.profile)
             frames = plan(loaded.scene)
             if args.data:
-                from movie_compiler.data.dataset import check_data
+                from movie_compiler.data.checks import prepare
 
-                check_data(loaded)
+                prepare(loaded, strict=args.strict, scan_limit=None)
         except MoviecError as error:
             failed = True
             for line in error.lines:
-                sys.stderr.write(f"{line}\n")
+                sys.stderr.write(f"{shorten(line)}\n")
             continue
         seconds = frames.frames / frames.fps
         shots = f"{len(frames.shots)} shot{'s' if len(frames.shots) != 1 else ''}"

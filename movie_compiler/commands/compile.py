@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from movie_compiler.commands._scene_args import add_scene_options
-from movie_compiler.errors import ExitCode, InputError, MoviecError
+from movie_compiler.errors import ExitCode, InputError
 
 log = logging.getLogger(__name__)
 
@@ -29,25 +29,27 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     from movie_compiler import generate
     from movie_compiler.config.load import load_scene
+    from movie_compiler.data import dataset
+    from movie_compiler.data.checks import prepare
+    from movie_compiler.data.dataset import dataset_path, write_description
     from movie_compiler.plan import plan
 
     if args.output.exists() and not args.output.is_dir():
         raise InputError(f"{args.output}: is a file; -o names the folder to write into")
-    from movie_compiler.data import dataset
-
     loaded = load_scene(args.scene, args.overrides, args.profile)
+    data = dataset_path(loaded)
     extent = None
-    try:
-        description = dataset.write_description(loaded, args.output / generate.DATASET_NAME)
-    except MoviecError as error:
+    if data.exists():  # checked before anything is written: a bad dataset leaves no files
+        loaded = prepare(loaded, strict=args.strict)
+        description = write_description(loaded, args.output / generate.DATASET_NAME)
+        log.info("wrote %s", description)
+        extent = dataset.extent(description)
+    else:
         log.warning(
             "no %s: %s (build writes it when the dataset is present)",
             generate.DATASET_NAME,
-            error.lines[0],
+            loaded.problem(("dataset", "path"), f"{data}: no such file"),
         )
-    else:
-        log.info("wrote %s", description)
-        extent = dataset.extent(description)
     frames = plan(loaded.scene, extent)
     written = generate.write(args.output, loaded, frames)
     log.info("wrote %s and %s", written["script"], written["plan"])

@@ -11,6 +11,7 @@ from movie_compiler.errors import ExitCode
 
 # numpy and h5py are imported by run(), so that other commands start without them.
 KINDS = ("raw", "tiff", "nifti")
+UNITS = ("nm", "um", "mm", "cm", "m")
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -67,6 +68,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "the slice axis where that keeps voxels near cubes (NIfTI headers give it)",
     )
     parser.add_argument(
+        "--unit",
+        choices=UNITS,
+        help="unit of --voxel-size, stored beside it (NIfTI headers give it)",
+    )
+    parser.add_argument(
         "--compression",
         choices=("none", "gzip"),
         default="none",
@@ -106,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
         array=args.array,
         levels=args.levels,
         voxel_size=args.voxel_size,
+        unit=args.unit,
         compression=args.compression,
         gzip_level=args.gzip_level,
         checkpoint_bytes=max(0, int(args.checkpoint * 1e6)),

@@ -52,6 +52,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(args: argparse.Namespace) -> int:
     from movie_compiler.data import xdmf
+    from movie_compiler.data.degenerate import shape_problem, spacing_problem
     from movie_compiler.data.store import DataProblem, select
 
     try:
@@ -71,6 +72,11 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(
             f"{args.file}: {selection.array} has no stored voxel size; give --voxel-size Z,Y,X"
         )
+    how = f"--level {args.level}" if args.level is not None else "--subsample"
+    degenerate = shape_problem(selection, how)
+    message = degenerate[1] if degenerate else spacing_problem(selection, voxel_size)
+    if message is not None:
+        raise InputError(message)
     target = args.file.resolve()
     href = str(target) if args.absolute else os.path.relpath(target, args.output.resolve().parent)
     name = args.name or selection.array.rsplit("/", 1)[-1]
@@ -79,13 +85,12 @@ def run(args: argparse.Namespace) -> int:
     except DataProblem as problem:
         raise InputError(problem.message) from None
     fsutil.write_text(args.output, text)
-    log.info(
-        "wrote %s: %s of %s, %s",
-        args.output,
-        " x ".join(map(str, selection.read_shape)),
-        selection.array,
-        selection.kind
-        if selection.kind == "full"
-        else f"{selection.kind} " + "x".join(map(str, selection.factor)),
-    )
+    factor = "x".join(map(str, selection.factor))
+    how = {
+        "full": "full resolution",
+        "hyperslab": f"hyperslab with stride {factor}",
+        "level": f"pyramid level {selection.read.level} ({factor} block mean)",
+    }[selection.kind]
+    shape = " x ".join(map(str, selection.read_shape))
+    log.info("wrote %s: %s of %s, %s", args.output, shape, selection.array, how)
     return int(ExitCode.OK)

@@ -1,13 +1,17 @@
 """Load a scene file: TOML -> profile -> ``--set`` overrides -> model -> cross-field rules.
 
 Every problem comes back located (``PATH:LINE:COL: key.path: message``) in one
-:class:`~movie_compiler.errors.SceneError`; nothing here prints or exits.
+:class:`~movie_compiler.errors.SceneError`; nothing here prints or exits. What works but
+deserves a word (a movie of hours) is logged as a located warning.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
+import logging
+import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,7 +20,7 @@ from typing import Any
 
 import pydantic
 
-from movie_compiler.config import messages, rules
+from movie_compiler.config import limits, messages, rules
 from movie_compiler.config import overrides as overrides_
 from movie_compiler.config.keypath import KeyPath, format_key, parse_key
 from movie_compiler.config.locate import locate
@@ -26,6 +30,7 @@ from movie_compiler.config.overrides import lower_first
 from movie_compiler.errors import InputError, Problem, SceneError
 
 Raw = dict[str, Any]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,8 @@ def load_scene(
     ]
     if found or not isinstance(result, Scene):
         raise SceneError(sorted(found, key=lambda p: origins.order(p.where)))
+    for key, message in limits.warnings(result):
+        log.warning("%s", Problem(origins.where(key), format_key(key), message))
     return LoadedScene(
         scene=result,
         path=scene_path.resolve(),
@@ -195,10 +202,33 @@ def _parse(text: str, shown: str) -> Raw:
         else:  # at the end of the document
             lines = text.split("\n")
             line, column = len(lines), len(lines[-1]) + 1
+        message = _KEY_TUPLE.sub(_table_name, message)
         if message == "Illegal character '\\n'" and _open_quote(text.split("\n")[line - 1]):
             message = "unterminated string"
         where = f"{shown}:{line}:{column}"
         raise SceneError([Problem(where, "", f"invalid TOML: {lower_first(message)}")]) from None
+
+
+_KEY_TUPLE = re.compile(r"\((?:'(?:[^'\\]|\\.)*',? ?)+\)")
+"""A key path as tomllib's messages spell it, a Python tuple: ``('movie', 'x')``."""
+
+
+def _table_name(match: re.Match[str]) -> str:
+    """``('movie', 'x')`` -> ``[movie.x]``, as the scene spells the table."""
+    try:
+        parts = ast.literal_eval(match.group(0))
+    except (ValueError, SyntaxError):
+        return match.group(0)
+    if not isinstance(parts, tuple) or not all(isinstance(p, str) for p in parts):
+        return match.group(0)
+    return "[" + ".".join(toml_key(p) for p in parts) + "]"
+
+
+def toml_key(key: str) -> str:
+    """A key as TOML writes it: bare when it can be, else quoted."""
+    if key and all(c.isascii() and (c.isalnum() or c in "_-") for c in key):
+        return key
+    return json.dumps(key, ensure_ascii=False)
 
 
 def _open_quote(line: str) -> bool:

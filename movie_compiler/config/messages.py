@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import functools
 import json
 import math
 import re
@@ -47,6 +48,7 @@ _SIMPLE = {
     "less_than_equal": "must be at most {le}, got {input}",
     "too_short": "expected at least {min_length} items, got {actual_length}",
     "too_long": "expected at most {max_length} items, got {actual_length}",
+    "wrong_length": "expected {max_length} values, got {actual_length}",
 }
 
 
@@ -55,12 +57,12 @@ def problems(
 ) -> list[Problem]:
     """One problem per offending key, in document order. ``prefix`` is put before each key
     path in the message (a profile's problems are shown under ``profiles.NAME``)."""
-    errors = [e for e in exc.errors(include_url=False) if _applies(e, raw)]
+    errors = [_as_length_error(e, raw) for e in exc.errors(include_url=False) if _applies(e, raw)]
     located: dict[KeyPath, Problem] = {}
     for error in errors:
         loc = _strip_labels(tuple(error["loc"]))
         kind = error["type"]
-        if kind in _LENGTH_ERRORS and any(_below(loc, e) for e in errors):
+        if kind in (*_LENGTH_ERRORS, "wrong_length") and any(_below(loc, e) for e in errors):
             continue  # the failing elements are reported; their absence is no news
         if kind in ("union_tag_invalid", "union_tag_not_found"):
             loc = (*loc, "type")
@@ -81,6 +83,67 @@ def _applies(error: Any, raw: Raw) -> bool:
             value = _value_at(raw, _strip_labels(loc[:i]))
             return bool(_SEQUENCE_LABEL.match(part)) == isinstance(value, list)
     return True
+
+
+def _as_length_error(error: Any, raw: Raw) -> Any:
+    """An item's error in an array longer than its schema allows is the array's length error
+    (``resolution = [320, 240, 3]``: two values expected, not a third one that is too small)."""
+    loc = _strip_labels(tuple(error["loc"]))
+    if error["type"] in _LENGTH_ERRORS:  # of an array of fixed length: "expected 3 values"
+        node: Any = _schema()
+        for part in loc:
+            node = _resolve(node, part) if node is not None else None
+        if node is not None and node.get("minItems") == node.get("maxItems") is not None:
+            ctx = {**error["ctx"], "max_length": node["maxItems"]}
+            return {**error, "type": "wrong_length", "ctx": ctx}
+        return error
+    schema: Any = _schema()
+    value: Any = raw
+    for depth, part in enumerate(loc):
+        schema = _resolve(schema, part)
+        if schema is None or not isinstance(value, dict | list):
+            return error
+        if isinstance(value, list) and isinstance(part, int):
+            if part >= len(value):
+                return error
+        elif isinstance(value, dict) and part in value:
+            pass
+        else:
+            return error
+        value = value[part]
+        most = schema.get("maxItems") if isinstance(value, list) else None
+        if most is not None and len(value) > most and depth + 1 < len(loc):
+            fixed = schema.get("minItems") == most
+            return {
+                "type": "wrong_length" if fixed else "too_long",
+                "loc": loc[: depth + 1],
+                "ctx": {"max_length": most, "actual_length": len(value)},
+                "input": value,
+            }
+    return error
+
+
+@functools.cache
+def _schema() -> dict[str, Any]:
+    return Scene.model_json_schema()
+
+
+def _resolve(node: Any, part: str | int) -> Any:
+    """The schema of ``part`` (a key or an index) inside ``node``; None if unknown."""
+    node = _deref(node)
+    options = node.get("anyOf") or node.get("oneOf") or [node]
+    for option in (_deref(o) for o in options):
+        if isinstance(part, str) and part in option.get("properties", {}):
+            return _deref(option["properties"][part])
+        if isinstance(part, int) and "items" in option:
+            return _deref(option["items"])
+    return None
+
+
+def _deref(node: Any) -> Any:
+    while isinstance(node, dict) and "$ref" in node:
+        node = _schema()["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+    return node
 
 
 def _below(loc: KeyPath, error: Any) -> bool:

@@ -93,14 +93,19 @@ class Dataset(Table):
     array: Text | None = None
     """HDF5 dataset holding the volume, such as `/PLI` (required for HDF5 input); for XDMF
     input, the name of the attribute to render (default: the first one)."""
-    dtype: DType = "uint8"
-    """Element type of the array; colour and opacity scalars must lie in its range.
-    `moviec check --data` compares it with the file."""
+    dtype: DType | None = None
+    """Element type of the array; colour and opacity scalars must lie in its range. Default:
+    the file's (the build and `moviec check --data` read it, and refuse a scene that
+    disagrees with the file)."""
     voxel_size: Annotated[tuple[Positive, ...], Field(min_length=3, max_length=3)] | None = None
     """Physical size of one voxel per array axis, slowest axis first (as h5py shows the
-    shape). Required for HDF5 input."""
-    unit: LengthUnit = "um"
-    """Unit of `voxel_size`."""
+    shape). Default: the size `moviec convert` stored in the file (from a NIfTI header or
+    `--voxel-size`); needed when the file records none. A size that disagrees with the
+    file's stops the build."""
+    unit: LengthUnit | None = None
+    """Unit of `voxel_size`. Default: the unit `moviec convert` stored with the voxel size
+    (NIfTI headers usually say `mm`), else none stated. Units only matter when the scene's
+    voxel size is compared with the file's."""
     subsample: Annotated[
         tuple[Annotated[Int, Field(ge=1)], ...], Field(min_length=3, max_length=3)
     ] = (1, 1, 1)
@@ -190,7 +195,9 @@ class CameraState(Table):
     focal_point: Vec3 = (0.0, 0.0, 0.0)
     """Point the camera looks at."""
     view_up: Vec3 = (0.0, 1.0, 0.0)
-    """Up direction of the picture; must not be parallel to the view direction."""
+    """Up direction of the picture; must not be parallel to the view direction. For brain
+    data in RAS orientation (NIfTI, converted by `moviec convert`), superior is `+z`: use
+    `[0, 0, 1]`."""
     view_angle: Annotated[Number, Field(gt=0.0, lt=180.0)] = 30.0
     """Vertical field of view in degrees (perspective projection)."""
 

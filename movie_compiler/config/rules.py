@@ -10,8 +10,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import PurePath
 
 from movie_compiler.camera import vec
-from movie_compiler.config import keypath
+from movie_compiler.config import keypath, limits
 from movie_compiler.config.keypath import KeyPath
+from movie_compiler.config.limits import CODEC_FOR_SUFFIX
 from movie_compiler.config.model import (
     Box,
     CameraState,
@@ -38,7 +39,6 @@ DTYPE_RANGES: dict[str, tuple[float, float] | None] = {
 }
 HDF5_SUFFIXES = (".h5", ".hdf5", ".he5")
 XDMF_SUFFIXES = (".xdmf", ".xmf")
-CODEC_FOR_SUFFIX = {".mp4": "h264", ".webm": "vp9", ".gif": "gif"}
 CRF_RANGES = {"h264": (0, 51), "vp9": (0, 63)}
 
 
@@ -53,6 +53,7 @@ def check(scene: Scene) -> list[Finding]:
         *_shots(scene),
         *_clip_normals(scene),
         *_encode(scene),
+        *limits.check(scene),
     ]
 
 
@@ -79,11 +80,6 @@ def _dataset(scene: Scene) -> Iterator[Finding]:
             yield (
                 ("dataset", "array"),
                 "required for HDF5 input (the dataset's path in the file, such as '/PLI')",
-            )
-        if data.voxel_size is None:
-            yield (
-                ("dataset", "voxel_size"),
-                "required for HDF5 input ([z, y, x], slowest axis first)",
             )
     elif suffix in XDMF_SUFFIXES:
         if data.subsample != (1, 1, 1):
@@ -117,7 +113,7 @@ def _volume(scene: Scene) -> Iterator[Finding]:
 
 
 def _points(
-    path: KeyPath, name: str, points: Sequence[Sequence[float]], dtype: str
+    path: KeyPath, name: str, points: Sequence[Sequence[float]], dtype: str | None
 ) -> Iterator[Finding]:
     """A colour or opacity point set at ``path + (name,)``."""
     if name == "opacity":
@@ -140,11 +136,12 @@ def _points(
                     (*path, name, index, component),
                     f"{what} must be from 0 to 1, got {value:g}",
                 )
-    yield from _scalars((*path, name), [p[0] for p in points], dtype, DTYPE_RANGES[dtype])
+    limits_ = DTYPE_RANGES[dtype] if dtype is not None else None
+    yield from _scalars((*path, name), [p[0] for p in points], dtype, limits_)
 
 
 def _scalars(
-    path: KeyPath, scalars: Sequence[float], dtype: str, limits: tuple[float, float] | None
+    path: KeyPath, scalars: Sequence[float], dtype: str | None, limits: tuple[float, float] | None
 ) -> Iterator[Finding]:
     for index, value in enumerate(scalars):
         if limits is not None and not limits[0] <= value <= limits[1]:

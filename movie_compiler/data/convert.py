@@ -22,14 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from movie_compiler import fsutil
+from movie_compiler import fsutil, interrupts
 from movie_compiler.data import pyramid
 from movie_compiler.data.journal import Journal
 from movie_compiler.data.readers import KIND_NAMES, Stack
 from movie_compiler.data.store import array_path, chunk_shape, finite_range, level_path
 from movie_compiler.data.stream import Progress, prefetch
 from movie_compiler.data.writer import Layout, Writer
-from movie_compiler.errors import InputError, MissingRequirement, ToolError
+from movie_compiler.errors import DiskFull, InputError, ToolError, is_disk_full
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ class Options:
     array: str = "/volume"
     levels: int = 0
     voxel_size: tuple[float, float, float] | None = None
+    unit: str | None = None
     compression: str = "none"
     gzip_level: int = 4
     checkpoint_bytes: int = 1 << 30
@@ -81,6 +82,7 @@ def plan_layout(stack: Stack, options: Options) -> Layout:
             f"{', '.join(pyramid.SUPPORTED)}"
         )
     voxel_size = options.voxel_size or stack.voxel_size
+    unit = options.unit or (stack.unit if options.voxel_size is None else None)
     factors = [(1, 1, 1), *pyramid.plan_factors(stack.shape, options.levels, voxel_size)]
     shapes = [pyramid.level_shape(stack.shape, factor) for factor in factors]
     return Layout(
@@ -92,6 +94,7 @@ def plan_layout(stack: Stack, options: Options) -> Layout:
         compression=options.compression,
         gzip_level=options.gzip_level,
         voxel_size=voxel_size,
+        unit=unit if voxel_size is not None else None,
     )
 
 
@@ -124,10 +127,14 @@ def _convert(stack: Stack, output: Path, options: Options) -> Result:
     _check_space(journal.partial, layout, stack)
     try:
         writer = Writer(journal.partial, layout, create=start == 0)
-    except OSError as exc:
-        raise InputError(f"{journal.partial}: cannot write: {exc.strerror or exc}") from None
-    if start == 0 and layout.resumable:
-        journal.commit(0, ranges)
+        if start == 0 and layout.resumable:
+            journal.commit(0, ranges)
+    except BaseException as exc:  # a partial file without a checkpoint is worth nothing
+        if start == 0:
+            journal.discard()
+        if isinstance(exc, OSError):
+            raise _write_failed(journal.partial, exc, resumable=False) from None
+        raise
     began = time.monotonic()
     try:
         ranges = _stream(stack, writer, journal, layout, start, ranges, options)
@@ -148,17 +155,17 @@ def _convert(stack: Stack, output: Path, options: Options) -> Result:
         raise
     except OSError as exc:
         writer.close()
-        raise _write_failed(journal.partial, exc) from None
+        if not layout.resumable:
+            journal.discard()  # a compressed file cannot be resumed: free its space now
+        raise _write_failed(journal.partial, exc, resumable=layout.resumable) from None
     finally:
         writer.close()
     seconds = time.monotonic() - began
     converted = (stack.shape[0] - start) * stack.slice_bytes
+    log.info("%s", stored_summary(output, layout, ranges[0]))
     log.info(
-        "wrote %s: %s %s%s in %.1f s (%.0f MB/s)",
-        output,
-        " x ".join(map(str, stack.shape)),
-        stack.dtype.name,
-        f" and {len(layout.paths) - 1} pyramid levels" if len(layout.paths) > 1 else "",
+        "converted %.0f MB in %.1f s (%.0f MB/s)",
+        converted / 1e6,
         seconds,
         converted / max(seconds, 1e-9) / 1e6,
     )
@@ -166,6 +173,28 @@ def _convert(stack: Stack, output: Path, options: Options) -> Result:
 
 
 Range = list[float] | None
+
+
+def stored_summary(output: Path, layout: Layout, value_range: Range) -> str:
+    """What a conversion stored, in the terms of a scene's ``[dataset]``: shape, element
+    type, value range, voxel size and unit, pyramid levels."""
+    shape = " x ".join(map(str, layout.shapes[0]))
+    values = (
+        f"values {value_range[0]:g} to {value_range[1]:g}"
+        if value_range is not None
+        else "no finite values"
+    )
+    if layout.voxel_size is None:
+        voxel = "no voxel size (give dataset.voxel_size in the scene, or --voxel-size)"
+    else:
+        sizes = " x ".join(f"{v:g}" for v in layout.voxel_size)
+        voxel = f"voxel size {sizes} {layout.unit or '(unit unknown)'}"
+    levels = len(layout.paths) - 1
+    pyramid_text = f", {levels} pyramid level{'s' if levels != 1 else ''}" if levels else ""
+    return (
+        f"wrote {output}: {layout.paths[0]} of {shape} {layout.dtype.name}, {values}, "
+        f"{voxel}{pyramid_text}"
+    )
 
 
 def _stream(
@@ -191,6 +220,7 @@ def _stream(
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="pyramid") as worker,
     ):
         for index, array in enumerate(prefetch(stack.slices(start), PREFETCH_SLICES), start):
+            interrupts.check()
             levels = worker.submit(builder.push, array) if len(layout.paths) > 1 else None
             writer.write(0, index, array)
             ranges[0] = _merge(ranges[0], finite_range(array))
@@ -212,12 +242,17 @@ def _stream(
     return ranges
 
 
-def _write_failed(partial: Path, exc: OSError) -> Exception:
-    """A failed write: a full disk is a missing requirement (the checkpoints stay, so the
-    conversion resumes once there is room); anything else a failed step."""
-    if shutil.disk_usage(partial.parent).free < 64 << 20:
-        return MissingRequirement(f"{partial.parent}: the disk is full; free space and run again")
-    return ToolError(f"{partial}: writing failed: {exc}")
+def _write_failed(partial: Path, exc: OSError, *, resumable: bool) -> Exception:
+    """A failed write: a full disk says so (an uncompressed conversion keeps its checkpoints
+    and resumes once there is room; anything else was removed); anything else a failed step."""
+    if is_disk_full(exc):
+        doing = (
+            f"writing {partial.name}; its checkpoints are kept and the same command resumes"
+            if resumable
+            else f"writing {partial.name}, which was removed"
+        )
+        return DiskFull(partial.parent, doing)
+    return ToolError(f"{partial}: writing failed: {exc.strerror or exc}")
 
 
 def _merge(known: Range, found: tuple[float, float] | None) -> Range:
@@ -240,6 +275,7 @@ def _key(stack: Stack, layout: Layout) -> dict[str, Any]:
         "compression": layout.compression,
         "gzip_level": layout.gzip_level,
         "voxel_size": list(layout.voxel_size) if layout.voxel_size else None,
+        **({"unit": layout.unit} if layout.unit else {}),
     }
 
 
@@ -251,10 +287,20 @@ def _check_space(partial: Path, layout: Layout, stack: Stack) -> None:
     need = layout.nbytes - written
     free = shutil.disk_usage(partial.parent).free
     if need > free:
-        raise MissingRequirement(
-            f"{partial.parent}: not enough disk space: the conversion needs "
-            f"{need / 1e9:.1f} GB more, {free / 1e9:.1f} GB are free"
+        raise DiskFull(
+            partial.parent,
+            f"the conversion needs {size_text(need)} more, {size_text(free)} are free",
         )
+
+
+def size_text(count: int) -> str:
+    """A byte count for people: ``512 bytes``, ``3.2 kB``, ``41.9 MB``, ``1.3 GB``."""
+    if count < 1000:
+        return f"{count} bytes"
+    for unit, scale in (("kB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12)):
+        if count < scale * 1000 or unit == "TB":
+            return f"{count / scale:.1f} {unit}"
+    raise AssertionError("unreachable")
 
 
 def _log_plan(stack: Stack, layout: Layout) -> None:

@@ -19,6 +19,8 @@ import numpy as np
 from movie_compiler.errors import InputError
 
 _UINT8 = np.dtype("uint8")
+NIFTI_UNITS = {"meter": "m", "mm": "mm", "micron": "um"}
+"""NIfTI's spatial units (nibabel's names) as a scene's ``dataset.unit``."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class SlicePart:
     dtype: np.dtype[Any]
     """Type of the slices it yields (native byte order)."""
     voxel_size: tuple[float, float, float] | None = None
+    unit: str | None = None
+    """Unit of ``voxel_size`` as a scene's ``dataset.unit`` names it, if the file says."""
 
     @property
     def slice_bytes(self) -> int:
@@ -229,6 +233,7 @@ def probe_nifti(path: Path, shown: str) -> NiftiPart:
             raise InputError(f"{shown}: expected at least {needed} bytes, got {size}")
     zooms = [float(z) for z in image.header.get_zooms()[:3]]
     voxel_size = (zooms[2], zooms[1], zooms[0]) if all(z > 0 for z in zooms) else None
+    unit = NIFTI_UNITS.get(str(image.header.get_xyzt_units()[0])) if voxel_size else None
     return NiftiPart(
         path,
         shown,
@@ -236,6 +241,7 @@ def probe_nifti(path: Path, shown: str) -> NiftiPart:
         shape=(shape[1], shape[0]),
         dtype=dtype,
         voxel_size=voxel_size,
+        unit=unit,
         data_file=data_file,
         offset=int(proxy.offset),
         disk_dtype=disk_dtype,

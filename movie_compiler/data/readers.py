@@ -62,6 +62,8 @@ class Stack:
     kind: str
     voxel_size: tuple[float, float, float] | None = None
     """From the files' headers (NIfTI), slowest axis first; None when they do not say."""
+    unit: str | None = None
+    """Unit of ``voxel_size`` from the files' headers (NIfTI), if they say."""
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -139,7 +141,9 @@ def open_stack(
     _check_alike(parts, slice_shape, expected)
     sizes = {part.voxel_size for part in parts}
     voxel_size = sizes.pop() if len(sizes) == 1 else None
-    return Stack(tuple(parts), first_kind, voxel_size)
+    units = {part.unit for part in parts}
+    unit = units.pop() if len(units) == 1 and voxel_size is not None else None
+    return Stack(tuple(parts), first_kind, voxel_size, unit)
 
 
 def expand(inputs: Sequence[str]) -> list[tuple[Path, str]]:

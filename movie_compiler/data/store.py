@@ -151,6 +151,8 @@ class Selection:
     """Hyperslab stride over ``read`` (None: all of it)."""
     voxel_size: tuple[float, float, float] | None = None
     """The voxel size stored in the file (``voxel_size`` attribute), if any."""
+    unit: str | None = None
+    """The unit stored beside it (``unit`` attribute), if any."""
 
     @property
     def read_shape(self) -> tuple[int, int, int]:
@@ -198,7 +200,8 @@ def select(
         levels = levels_of(file, name)
         stored = item.attrs.get("voxel_size")
         voxel_size = _voxel_size(stored)
-        base = Selection(path, name, _shape(item), item.dtype, levels[0], None, voxel_size)
+        unit = _text(item.attrs.get("unit")) if voxel_size is not None else None
+        base = Selection(path, name, _shape(item), item.dtype, levels[0], None, voxel_size, unit)
         if level is not None:
             if level not in levels:
                 raise DataProblem("level", f"{path}: no level {level} of {name}{_has(levels)}")
@@ -225,6 +228,8 @@ def open_hdf5(path: Path) -> h5py.File:
         raise DataProblem("path", f"{path}: no such file")
     if path.is_dir():
         raise DataProblem("path", f"{path}: is a folder, not an HDF5 file")
+    if not path.is_file():  # a FIFO or a device would block or never end
+        raise DataProblem("path", f"{path}: not a regular file")
     try:
         return h5py.File(path, "r")
     except OSError:
@@ -278,3 +283,9 @@ def _voxel_size(value: Any) -> tuple[float, float, float] | None:
     if not all(math.isfinite(v) and v > 0 for v in sizes):
         return None
     return (sizes[0], sizes[1], sizes[2])
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bytes | np.bytes_):
+        return bytes(value).decode("utf-8", "replace")
+    return value if isinstance(value, str) else None

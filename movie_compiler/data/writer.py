@@ -45,6 +45,8 @@ class Layout:
     """``none`` or ``gzip``."""
     gzip_level: int
     voxel_size: tuple[float, float, float] | None
+    unit: str | None = None
+    """Unit of ``voxel_size`` (``mm``, ``um``, ...), stored as the ``unit`` attribute."""
 
     @property
     def resumable(self) -> bool:
@@ -113,6 +115,8 @@ class Writer:
             if layout.voxel_size is not None:
                 voxel = np.array(layout.voxel_size, dtype="float64") * np.array(factor)
                 dataset.attrs.create("voxel_size", voxel)
+                if layout.unit is not None:
+                    dataset.attrs.create("unit", np.bytes_(layout.unit))
             if level == 0:
                 dataset.attrs.create("converter", np.bytes_(f"moviec {__version__}"))
         self.file.flush()

@@ -165,6 +165,8 @@ def parse(path: Path) -> ET.Element:
     """Parse an XDMF file; a ``dataset.path`` problem if it is not one."""
     if not path.exists():
         raise DataProblem("path", f"{path}: no such file")
+    if not path.is_file():  # a FIFO would block the parser
+        raise DataProblem("path", f"{path}: not a regular file")
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as exc:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from movie_compiler.errors import ToolError
+from movie_compiler.render import mpi
 from movie_compiler.render.messages import last_meaningful_line
 from movie_compiler.render.paraview import RENDERER_MODES, ParaViewInfo
 from movie_compiler.render.process import describe_exit, spawn, stop
@@ -52,7 +53,7 @@ def try_renderers(
         command += [RENDERER_MODES[name] for name in names]
         process = spawn(
             command,
-            env=dict(env),
+            env=mpi.singleton_env(env),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -25,6 +25,13 @@ ENV = "MOVIEC_MPIEXEC"
 ROOT_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
 """Open MPI's own switches for running as root (other MPIs ignore them)."""
 
+SINGLETON_ENV = {"OMPI_MCA_ess_singleton_isolated": "1"}
+"""Debian's pvbatch initialises MPI even when no launcher started it. Open MPI 4 then forks an
+``orted`` daemon for the lone process (a "singleton"), with its session directory and PMIx
+server; now and then that start-up fails ("Local abort before MPI_INIT completed", measured:
+1 of 20 soak builds with two pvbatch at once) and pvbatch dies before rendering. An isolated
+singleton starts no daemon: pvbatch needs none for one rank. Other MPIs ignore the variable."""
+
 
 def launcher(ranks: int, env: Mapping[str, str] | None = None) -> list[str]:
     """The command that starts ``ranks`` copies of what follows it; ``[]`` for one rank."""
@@ -53,10 +60,22 @@ def launcher(ranks: int, env: Mapping[str, str] | None = None) -> list[str]:
     return [program, "-n", str(ranks)]
 
 
-def launcher_env(ranks: int, env: Mapping[str, str]) -> dict[str, str]:
-    """``env`` for the launcher: Open MPI may run as root when moviec does."""
+def singleton_env(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` for a pvbatch started without a launcher (see :data:`SINGLETON_ENV`); a value
+    the user set wins."""
     result = dict(env)
-    if ranks > 1 and os.geteuid() == 0:
+    for key, value in SINGLETON_ENV.items():
+        result.setdefault(key, value)
+    return result
+
+
+def launcher_env(ranks: int, env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` for the launcher: Open MPI may run as root when moviec does; one rank runs
+    as an isolated singleton."""
+    if ranks <= 1:
+        return singleton_env(env)
+    result = dict(env)
+    if os.geteuid() == 0:
         for key, value in ROOT_ENV.items():
             result.setdefault(key, value)
     return result

@@ -21,7 +21,7 @@ from importlib import resources
 from typing import Any
 
 from movie_compiler.errors import MissingRequirement, ToolError
-from movie_compiler.render import probe_cache
+from movie_compiler.render import mpi, probe_cache
 from movie_compiler.render.messages import last_meaningful_line
 from movie_compiler.render.process import describe_exit
 from movie_compiler.render.xvfb import xvfb
@@ -134,7 +134,7 @@ def _probe_script() -> Any:
 
 def _run_probe(program: str) -> dict[str, Any]:
     """Run the probe script under ``program`` without a display; its JSON answer."""
-    env = {key: value for key, value in os.environ.items() if key != "DISPLAY"}
+    env = mpi.singleton_env({k: v for k, v in os.environ.items() if k != "DISPLAY"})
     started = time.monotonic()
     with resources.as_file(_probe_script()) as script:
         try:

@@ -26,8 +26,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from movie_compiler import fsutil
-from movie_compiler.errors import InputError, MissingRequirement, MoviecError, ToolError
+from movie_compiler import fsutil, interrupts
+from movie_compiler.cache import remove_unfinished
+from movie_compiler.errors import (
+    DiskFull,
+    InputError,
+    MissingRequirement,
+    MoviecError,
+    ToolError,
+    says_disk_full,
+)
 from movie_compiler.render import mpi
 from movie_compiler.render.messages import last_meaningful_line
 from movie_compiler.render.paraview import ParaViewInfo
@@ -110,6 +118,8 @@ class _Job:
     process: subprocess.Popen[bytes]
     program: str
     """What runs pvbatch, as messages name it: ``pvbatch``, or the MPI launcher."""
+    output_dir: Path = Path()
+    """Where it writes frames."""
     open_streams: int = 2
     error: str | None = None
     stderr_tail: deque[str] = field(default_factory=lambda: deque(maxlen=200))
@@ -191,7 +201,7 @@ def render(
                 except OSError as exc:
                     raise MissingRequirement(f"cannot run {command[0]}: {exc.strerror}") from None
                 log.debug("started pvbatch (pid %d) for %s", process.pid, frames_argument)
-                running.append(_Job(number, part, process, Path(command[0]).name))
+                running.append(_Job(number, part, process, Path(command[0]).name, output_dir))
             _follow(running, _Log(log_file, log_path, len(parts) > 1), bar, results)
         except BaseException as error:
             if any(job.process.poll() is None for job in running):
@@ -200,6 +210,7 @@ def render(
             raise
         finally:
             stop_all([job.process for job in running])
+            remove_unfinished(output_dir)  # a stopped or failed pvbatch's partial frames
             for job in running:
                 for stream in (job.process.stdout, job.process.stderr):
                     if stream is not None:
@@ -249,7 +260,8 @@ def _follow(jobs: list[_Job], log_file: _Log, bar: FrameProgress, results: _Resu
                 selector.register(stream, selectors.EVENT_READ, (job, name))
                 pending[stream.fileno()] = b""
         while selector.get_map():
-            for key, _ in selector.select():
+            interrupts.check()  # a Ctrl-C swallowed by a finaliser still stops the render
+            for key, _ in selector.select(timeout=0.5):
                 job, name = key.data
                 fd = key.fd
                 chunk = os.read(fd, 65536)
@@ -302,6 +314,8 @@ def _finished(job: _Job, log_file: _Log) -> None:
 
 def _failure(job: _Job, code: int, log_path: Path) -> MoviecError:
     """The error for a pvbatch that exited with ``code``."""
+    if says_disk_full("\n".join([job.error or "", *job.stderr_tail])):
+        return DiskFull(job.output_dir, f"pvbatch writing frames; see {log_path}")
     if job.error and code == 2:
         return InputError(job.error)
     if job.error and code == 3:

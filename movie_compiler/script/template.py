@@ -338,6 +338,17 @@ def is_blank(path):
     return all(data[c::components] == data[c : c + 1] * pixels for c in range(min(3, components)))
 
 
+def not_saved(partial):
+    """ParaView could not write a frame: remove what it wrote, say why."""
+    if os.path.exists(partial):
+        os.remove(partial)
+    folder = os.path.dirname(partial)
+    stats = os.statvfs(folder)
+    if stats.f_bavail * stats.f_frsize < RESOLUTION[0] * RESOLUTION[1] * 4 + (1 << 20):
+        fail(f"cannot write {partial}: No space left on device", 1)
+    fail(f"cannot write {partial}: ParaView's PNG writer failed", 1)
+
+
 def main():
     parser = argparse.ArgumentParser(
         description="Render frames of a moviec scene.", fromfile_prefix_chars="@"
@@ -385,7 +396,9 @@ def main():
         partial = f"{final[: -len('.png')]}.{os.getpid()}.partial.png"  # one per process
         if root:
             os.makedirs(os.path.dirname(final), exist_ok=True)
-        SaveScreenshot(partial, view, ImageResolution=RESOLUTION, TransparentBackground=0)
+        saved = SaveScreenshot(partial, view, ImageResolution=RESOLUTION, TransparentBackground=0)
+        if root and not saved:
+            not_saved(partial)
         if root:
             if not args.allow_blank and not hides_volume(state) and is_blank(partial):
                 os.remove(partial)
