@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from movie_compiler import cache, encode, generate, provenance
+from movie_compiler import cache, encode, generate, provenance, transitions
 from movie_compiler.config.load import LoadedScene
 from movie_compiler.data import dataset
 from movie_compiler.errors import InputError, MissingRequirement, ToolError
@@ -193,11 +193,14 @@ def finish(prepared: Prepared) -> Path:
         cache_dir=space.root / "checksums",
     )
     document = {**document, "frame_cache": keys}
+    files = [space.frames.frame_path(frames_plan, keys, f) for f in movie_frames]
+    if transitions.has_transitions(scene):  # blends of rendered frames: nothing re-renders
+        files = _with_transitions(prepared, files, document)
     if up_to_date(output, document):
         log.info("%s is up to date", output)
         return output
     encode.encode(
-        [space.frames.frame_path(frames_plan, keys, f) for f in movie_frames],
+        files,
         output,
         fps=frames_plan.fps / frames_plan.frame_step,
         settings=settings,
@@ -209,6 +212,27 @@ def finish(prepared: Prepared) -> Path:
     return output
 
 
+def _with_transitions(
+    prepared: Prepared, files: list[Path], document: dict[str, Any]
+) -> list[Path]:
+    """The movie's frame files with fades and crossfades made; the sidecar ``document`` gets
+    the transitions and the movie's frame count."""
+    frames_plan, scene = prepared.plan, prepared.loaded.scene
+    by_frame = dict(zip(frames_plan.rendered(), files, strict=True))
+    groups = [
+        [by_frame[f] for f in range(shot.first, shot.stop) if f in by_frame]
+        for shot in frames_plan.shots
+    ]
+    entries = transitions.sequence(scene, groups)
+    names = [shot.name for shot in frames_plan.shots]
+    document["transitions"] = transitions.record(scene, names, len(files), len(entries))
+    movie = document["movie"]
+    fps = encode.frame_rate(movie["fps"])
+    document["movie"] = {**movie, "frames": len(entries), "seconds": float(len(entries) / fps)}
+    root = prepared.space.frames.root
+    return transitions.materialise(entries, root, prepared.space.root / "transitions")
+
+
 def up_to_date(output: Path, document: dict[str, Any]) -> bool:
     """Whether ``output`` was encoded from exactly these frames and settings (its sidecar,
     written after the movie, says so)."""
@@ -218,7 +242,7 @@ def up_to_date(output: Path, document: dict[str, Any]) -> bool:
         fresh = output.stat().st_mtime_ns <= sidecar.stat().st_mtime_ns
     except (OSError, ValueError):
         return False
-    same = ("scene", "movie", "shots", "frame_cache", "inputs")
+    same = ("scene", "movie", "shots", "frame_cache", "inputs", "transitions")
     return fresh and all(recorded.get(k) == json.loads(json.dumps(document.get(k))) for k in same)
 
 
