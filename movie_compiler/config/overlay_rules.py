@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import PurePath
 
+from movie_compiler.config import rules
 from movie_compiler.config.keypath import KeyPath
 from movie_compiler.config.model import Scene
 from movie_compiler.sequence import movie_frame_counts, shot_names
@@ -54,14 +56,25 @@ def _overlays(scene: Scene) -> Iterator[Finding]:
     if overlays.stamp is not None:
         try:
             overlays.stamp.text.format(frame=0, time=0.0, shot="shot", shot_frame=0)
-        except (KeyError, IndexError, ValueError) as exc:
+        except KeyError as exc:
+            yield (
+                ("overlays", "stamp", "text"),
+                f"unknown field {exc}; the fields are frame, time, shot and shot_frame",
+            )
+        except (IndexError, ValueError) as exc:
             yield (
                 ("overlays", "stamp", "text"),
                 f"not a format string of frame, time, shot and shot_frame: {exc}",
             )
     bar = overlays.scale_bar
     if bar is not None:
-        if scene.dataset.voxel_size is None:
+        if PurePath(scene.dataset.path).suffix.lower() in rules.XDMF_SUFFIXES:
+            yield (
+                ("overlays", "scale_bar"),
+                "needs HDF5 input with dataset.voxel_size: an XDMF file does not say the "
+                "physical size of its voxels",
+            )
+        elif scene.dataset.voxel_size is None:
             yield (
                 ("overlays", "scale_bar"),
                 "needs dataset.voxel_size: the bar's length comes from the physical size of a "
@@ -85,11 +98,18 @@ def _overlays(scene: Scene) -> Iterator[Finding]:
         )
 
 
+def _lengths_known(scene: Scene) -> bool:
+    """Whether every shot gives its length (the shot rules report those that do not)."""
+    return all(shot.frames is not None or shot.seconds is not None for shot in scene.shots)
+
+
 def _crossfades(scene: Scene) -> Iterator[Finding]:
+    if not any(shot.crossfade for shot in scene.shots) or not _lengths_known(scene):
+        return
     counts = movie_frame_counts(scene)
     names = shot_names(scene)
     offset = len(counts) - len(scene.shots)  # a title card is a shot of its own
-    fades = [0] * offset + [shot.crossfade or 0 for shot in scene.shots] + [0]
+    fades = [0] * (offset + 1) + [shot.crossfade or 0 for shot in scene.shots[1:]] + [0]
     for index, shot in enumerate(scene.shots):
         if shot.crossfade is None:
             continue
@@ -111,6 +131,8 @@ def _crossfades(scene: Scene) -> Iterator[Finding]:
 
 
 def _fades(scene: Scene) -> Iterator[Finding]:
+    if not _lengths_known(scene):
+        return
     counts = movie_frame_counts(scene)
     total = sum(counts) - sum(shot.crossfade or 0 for shot in scene.shots[1:])
     fades = scene.transitions
