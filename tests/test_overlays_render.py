@@ -19,7 +19,6 @@ import av
 import h5py
 import numpy as np
 import pytest
-
 from conftest import toml_document
 
 pytestmark = pytest.mark.paraview

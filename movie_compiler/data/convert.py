@@ -92,6 +92,7 @@ def plan_layout(stack: Stack, options: Options) -> Layout:
         compression=options.compression,
         gzip_level=options.gzip_level,
         voxel_size=voxel_size,
+        orientation=stack.orientation,
     )
 
 
@@ -240,6 +241,7 @@ def _key(stack: Stack, layout: Layout) -> dict[str, Any]:
         "compression": layout.compression,
         "gzip_level": layout.gzip_level,
         "voxel_size": list(layout.voxel_size) if layout.voxel_size else None,
+        "orientation": layout.orientation,
     }
 
 
@@ -274,6 +276,12 @@ def _log_plan(stack: Stack, layout: Layout) -> None:
     )
     for number, name in enumerate(names, 1):
         log.debug("  %d: %s", number, name)
+    if layout.orientation is not None:
+        log.info(
+            'orientation %s from the NIfTI header: set dataset.orientation = "%s" in the scene',
+            layout.orientation,
+            layout.orientation,
+        )
     if len(layout.paths) > 1 and layout.voxel_size is None:
         log.info("no voxel size (--voxel-size): the pyramid halves in-plane only")
     for path, shape, factor in zip(

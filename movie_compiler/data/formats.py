@@ -33,6 +33,9 @@ class SlicePart:
     dtype: np.dtype[Any]
     """Type of the slices it yields (native byte order)."""
     voxel_size: tuple[float, float, float] | None = None
+    orientation: str | None = None
+    """Anatomical directions of ParaView's x, y, z axes (NIfTI's i, j, k), such as ``"RAS"``,
+    from a NIfTI header's affine; None when the file does not say."""
 
     @property
     def slice_bytes(self) -> int:
@@ -229,6 +232,12 @@ def probe_nifti(path: Path, shown: str) -> NiftiPart:
             raise InputError(f"{shown}: expected at least {needed} bytes, got {size}")
     zooms = [float(z) for z in image.header.get_zooms()[:3]]
     voxel_size = (zooms[2], zooms[1], zooms[0]) if all(z > 0 for z in zooms) else None
+    codes: tuple[str | None, ...] = (
+        tuple(nibabel.aff2axcodes(image.affine))  # type: ignore[no-untyped-call]
+        if image.affine is not None
+        else (None,)
+    )
+    orientation = "".join(c for c in codes if c) if None not in codes else None
     return NiftiPart(
         path,
         shown,
@@ -236,6 +245,7 @@ def probe_nifti(path: Path, shown: str) -> NiftiPart:
         shape=(shape[1], shape[0]),
         dtype=dtype,
         voxel_size=voxel_size,
+        orientation=orientation,
         data_file=data_file,
         offset=int(proxy.offset),
         disk_dtype=disk_dtype,

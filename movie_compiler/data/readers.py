@@ -62,6 +62,9 @@ class Stack:
     kind: str
     voxel_size: tuple[float, float, float] | None = None
     """From the files' headers (NIfTI), slowest axis first; None when they do not say."""
+    orientation: str | None = None
+    """Anatomical directions of x, y, z from the files' headers (NIfTI), such as ``"RAS"``;
+    None when they do not say or disagree."""
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -139,7 +142,9 @@ def open_stack(
     _check_alike(parts, slice_shape, expected)
     sizes = {part.voxel_size for part in parts}
     voxel_size = sizes.pop() if len(sizes) == 1 else None
-    return Stack(tuple(parts), first_kind, voxel_size)
+    codes = {part.orientation for part in parts}
+    orientation = codes.pop() if len(codes) == 1 else None
+    return Stack(tuple(parts), first_kind, voxel_size, orientation)
 
 
 def expand(inputs: Sequence[str]) -> list[tuple[Path, str]]:

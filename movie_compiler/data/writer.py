@@ -45,6 +45,8 @@ class Layout:
     """``none`` or ``gzip``."""
     gzip_level: int
     voxel_size: tuple[float, float, float] | None
+    orientation: str | None = None
+    """Anatomical directions of x, y, z (``dataset.orientation``), stored as an attribute."""
 
     @property
     def resumable(self) -> bool:
@@ -115,6 +117,8 @@ class Writer:
                 dataset.attrs.create("voxel_size", voxel)
             if level == 0:
                 dataset.attrs.create("converter", np.bytes_(f"moviec {__version__}"))
+                if layout.orientation is not None:
+                    dataset.attrs.create("orientation", np.bytes_(layout.orientation))
         self.file.flush()
 
     def write(self, level: int, index: int, array: np.ndarray) -> None:

@@ -65,6 +65,7 @@ def style_text(display, item):
     """Font, colour, box and opacity of a text display."""
     display.FontFamily = item["font"]
     display.FontSize = font_size(item["size"])
+    display.Padding = max(1, round(0.25 * font_size(item["size"])))
     display.Bold = int(item["bold"])
     display.Color = item["color"]
     display.Opacity = item["opacity"]
