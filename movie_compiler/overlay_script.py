@@ -9,7 +9,7 @@ from typing import Any
 
 from movie_compiler.config.load import LoadedScene
 from movie_compiler.config.model import Scene
-from movie_compiler.literal import assignment
+from movie_compiler.literal import table
 
 OPPOSITE = {"R": "L", "L": "R", "A": "P", "P": "A", "S": "I", "I": "S"}
 """Each anatomical direction's opposite."""
@@ -69,7 +69,7 @@ def overlay_section(loaded: LoadedScene) -> str:
     from movie_compiler.generate import array_name
 
     values = constants(loaded.scene, array_name(loaded))
-    lines = [assignment(name, value, NOTES[name]) for name, value in values.items()]
+    lines = [table(name, value, NOTES[name]) for name, value in values.items()]
     code = resources.files("movie_compiler.script").joinpath("overlays.py").read_text("utf-8")
     code_lines = code.rstrip("\n").split("\n")
     head = next(i for i, line in enumerate(code_lines) if not line.startswith("#"))

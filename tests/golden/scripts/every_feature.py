@@ -241,6 +241,7 @@ def style_text(display, item):
     """Font, colour, box and opacity of a text display."""
     display.FontFamily = item["font"]
     display.FontSize = font_size(item["size"])
+    display.Padding = max(1, round(0.25 * font_size(item["size"])))
     display.Bold = int(item["bold"])
     display.Color = item["color"]
     display.Opacity = item["opacity"]
@@ -330,12 +331,18 @@ class Overlays:
         self.labels.append((actor, position))
 
     def place_labels(self):
-        renderer = self.view.GetRenderer()  # the one whose camera the frames set
+        """Project each label's point with the camera and the frame's aspect (not the
+        renderer's state, which the first render of a process has not set yet)."""
+        if not self.labels:
+            return
+        width, height = RESOLUTION
+        camera = self.view.GetActiveCamera()
+        matrix = camera.GetCompositeProjectionTransformMatrix(width / height, -1.0, 1.0)
         for actor, position in self.labels:
-            renderer.SetWorldPoint(*position, 1.0)
-            renderer.WorldToDisplay()
-            x, y, _ = renderer.GetDisplayPoint()
-            actor.SetDisplayPosition(round(x), round(y))
+            x, y, _, w = matrix.MultiplyPoint([*position, 1.0])
+            actor.SetDisplayPosition(
+                round((x / w + 1.0) * width / 2.0), round((y / w + 1.0) * height / 2.0)
+            )
 
 
 class ScaleBar:

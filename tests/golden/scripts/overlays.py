@@ -176,9 +176,33 @@ def transfer_functions(array):
 # the camera, the legend and the orientation labels are set once. Sizes are fractions of the
 # frame height: ParaView's FontSize is in pixels (at 72 dpi) whatever the frame size, so it is
 # computed from RESOLUTION.
-SCALE_BAR = {'length': None, 'position': 'lower_right', 'color': [1.0, 1.0, 1.0], 'thickness': 0.008, 'size': 0.035, 'font': 'Arial', 'label': True, 'unit': 'mm'}  # overlays.scale_bar; length None: chosen from the first frame
-LEGEND = {'title': 'T1', 'unit': 'a.u.', 'position': 'lower_center', 'size': 0.03, 'length': 0.33, 'thickness': 0.025, 'color': [1.0, 1.0, 1.0], 'font': 'Arial'}  # overlays.legend
-ORIENTATION = {'axes': True, 'labels': [['R', [0.6, 0.0, 0.0]], ['L', [-0.6, 0.0, 0.0]], ['A', [0.0, 0.6, 0.0]], ['P', [0.0, -0.6, 0.0]], ['S', [0.0, 0.0, 0.6]], ['I', [0.0, 0.0, -0.6]]], 'size': 0.045, 'color': [1.0, 0.85, 0.3], 'font': 'Arial'}  # overlays.orientation, with dataset.orientation's labels
+SCALE_BAR = {  # overlays.scale_bar; length None: chosen from the first frame
+    'length': None,
+    'position': 'lower_right',
+    'color': [1.0, 1.0, 1.0],
+    'thickness': 0.008,
+    'size': 0.035,
+    'font': 'Arial',
+    'label': True,
+    'unit': 'mm',
+}
+LEGEND = {  # overlays.legend
+    'title': 'T1',
+    'unit': 'a.u.',
+    'position': 'lower_center',
+    'size': 0.03,
+    'length': 0.33,
+    'thickness': 0.025,
+    'color': [1.0, 1.0, 1.0],
+    'font': 'Arial',
+}
+ORIENTATION = {  # overlays.orientation, with dataset.orientation's labels
+    'axes': True,
+    'labels': [['R', [0.6, 0.0, 0.0]], ['L', [-0.6, 0.0, 0.0]], ['A', [0.0, 0.6, 0.0]], ['P', [0.0, -0.6, 0.0]], ['S', [0.0, 0.0, 0.6]], ['I', [0.0, 0.0, -0.6]]],
+    'size': 0.045,
+    'color': [1.0, 0.85, 0.3],
+    'font': 'Arial',
+}
 
 import math
 
@@ -241,6 +265,7 @@ def style_text(display, item):
     """Font, colour, box and opacity of a text display."""
     display.FontFamily = item["font"]
     display.FontSize = font_size(item["size"])
+    display.Padding = max(1, round(0.25 * font_size(item["size"])))
     display.Bold = int(item["bold"])
     display.Color = item["color"]
     display.Opacity = item["opacity"]
@@ -330,12 +355,18 @@ class Overlays:
         self.labels.append((actor, position))
 
     def place_labels(self):
-        renderer = self.view.GetRenderer()  # the one whose camera the frames set
+        """Project each label's point with the camera and the frame's aspect (not the
+        renderer's state, which the first render of a process has not set yet)."""
+        if not self.labels:
+            return
+        width, height = RESOLUTION
+        camera = self.view.GetActiveCamera()
+        matrix = camera.GetCompositeProjectionTransformMatrix(width / height, -1.0, 1.0)
         for actor, position in self.labels:
-            renderer.SetWorldPoint(*position, 1.0)
-            renderer.WorldToDisplay()
-            x, y, _ = renderer.GetDisplayPoint()
-            actor.SetDisplayPosition(round(x), round(y))
+            x, y, _, w = matrix.MultiplyPoint([*position, 1.0])
+            actor.SetDisplayPosition(
+                round((x / w + 1.0) * width / 2.0), round((y / w + 1.0) * height / 2.0)
+            )
 
 
 class ScaleBar:
