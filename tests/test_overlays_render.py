@@ -24,8 +24,8 @@ from conftest import toml_document
 pytestmark = pytest.mark.paraview
 
 BACKGROUND = [0.0, 0.0, 0.0]
-UNIT_LENGTH = 40.0
-"""Millimetres per normalised unit: the box's longest side."""
+UNIT_LENGTH = 80 * 0.5
+"""Millimetres per normalised unit: the longest side, 80 voxels of 0.5 mm."""
 
 Build = Callable[..., tuple[Path, str]]
 
