@@ -195,7 +195,10 @@ def finish(prepared: Prepared) -> Path:
     document = {**document, "frame_cache": keys}
     files = [space.frames.frame_path(frames_plan, keys, f) for f in movie_frames]
     if transitions.has_transitions(scene):  # blends of rendered frames: nothing re-renders
-        files = _with_transitions(prepared, files, document)
+        transitions_dir = space.root / "transitions"
+        files = transitions.movie_files(
+            scene, frames_plan, files, document, space.frames.root, transitions_dir
+        )
     if up_to_date(output, document):
         log.info("%s is up to date", output)
         return output
@@ -210,27 +213,6 @@ def finish(prepared: Prepared) -> Path:
     )
     provenance.write_sidecar(output, document)
     return output
-
-
-def _with_transitions(
-    prepared: Prepared, files: list[Path], document: dict[str, Any]
-) -> list[Path]:
-    """The movie's frame files with fades and crossfades made; the sidecar ``document`` gets
-    the transitions and the movie's frame count."""
-    frames_plan, scene = prepared.plan, prepared.loaded.scene
-    by_frame = dict(zip(frames_plan.rendered(), files, strict=True))
-    groups = [
-        [by_frame[f] for f in range(shot.first, shot.stop) if f in by_frame]
-        for shot in frames_plan.shots
-    ]
-    entries = transitions.sequence(scene, groups)
-    names = [shot.name for shot in frames_plan.shots]
-    document["transitions"] = transitions.record(scene, names, len(files), len(entries))
-    movie = document["movie"]
-    fps = encode.frame_rate(movie["fps"])
-    document["movie"] = {**movie, "frames": len(entries), "seconds": float(len(entries) / fps)}
-    root = prepared.space.frames.root
-    return transitions.materialise(entries, root, prepared.space.root / "transitions")
 
 
 def up_to_date(output: Path, document: dict[str, Any]) -> bool:

@@ -32,8 +32,9 @@ import numpy as np
 from movie_compiler import fsutil
 from movie_compiler.cache import png_size
 from movie_compiler.config.model import Scene
-from movie_compiler.encode import ffmpeg_executable
+from movie_compiler.encode import ffmpeg_executable, frame_rate
 from movie_compiler.errors import ToolError
+from movie_compiler.plan import Plan
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,31 @@ def sequence(scene: Scene, groups: Sequence[Sequence[Path]]) -> list[Entry]:
             index = len(out) - n + j
             out[index] = Blend(out[index], tuple(t.fade_out.color), (j + 1) / n)
     return out
+
+
+def movie_files(
+    scene: Scene,
+    frames_plan: Plan,
+    files: Sequence[Path],
+    document: dict[str, Any],
+    cache_root: Path,
+    folder: Path,
+) -> list[Path]:
+    """The movie's frame files, ``files`` (one per rendered frame) with the fades and
+    crossfades made into ``folder``; the sidecar ``document`` gets ``transitions`` and the
+    movie's frame count."""
+    by_frame = dict(zip(frames_plan.rendered(), files, strict=True))
+    groups = [
+        [by_frame[f] for f in range(shot.first, shot.stop) if f in by_frame]
+        for shot in frames_plan.shots
+    ]
+    entries = sequence(scene, groups)
+    names = [shot.name for shot in frames_plan.shots]
+    document["transitions"] = record(scene, names, len(files), len(entries))
+    movie = document["movie"]
+    seconds = float(len(entries) / frame_rate(movie["fps"]))
+    document["movie"] = {**movie, "frames": len(entries), "seconds": seconds}
+    return materialise(entries, cache_root, folder)
 
 
 def record(scene: Scene, names: Sequence[str], rendered: int, encoded: int) -> dict[str, Any]:
