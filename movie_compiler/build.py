@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from movie_compiler import cache, encode, fsutil, generate, interrupts, provenance
+from movie_compiler import cache, encode, fsutil, generate, interrupts, provenance, transitions
 from movie_compiler.config.load import LoadedScene
 from movie_compiler.data import checks, dataset
 from movie_compiler.errors import InputError, MissingRequirement, ToolError
@@ -211,11 +211,17 @@ def finish(prepared: Prepared) -> Path:
         cache_dir=space.root / "checksums",
     )
     document = {**document, "frame_cache": keys}
+    files = [space.frames.frame_path(frames_plan, keys, f) for f in movie_frames]
+    if transitions.has_transitions(scene):  # blends of rendered frames: nothing re-renders
+        transitions_dir = space.root / "transitions"
+        files = transitions.movie_files(
+            scene, frames_plan, files, document, space.frames.root, transitions_dir
+        )
     if up_to_date(output, document):
         log.info("%s is up to date", output)
         return output
     encode.encode(
-        [space.frames.frame_path(frames_plan, keys, f) for f in movie_frames],
+        files,
         output,
         fps=frames_plan.fps / frames_plan.frame_step,
         settings=settings,
@@ -236,7 +242,7 @@ def up_to_date(output: Path, document: dict[str, Any]) -> bool:
         fresh = output.stat().st_mtime_ns <= sidecar.stat().st_mtime_ns
     except (OSError, ValueError):
         return False
-    same = ("scene", "movie", "shots", "frame_cache", "inputs")
+    same = ("scene", "movie", "shots", "frame_cache", "inputs", "transitions")
     return fresh and all(recorded.get(k) == json.loads(json.dumps(document.get(k))) for k in same)
 
 

@@ -18,6 +18,7 @@ from movie_compiler import __version__, fsutil
 from movie_compiler.config.load import LoadedScene
 from movie_compiler.config.rules import XDMF_SUFFIXES
 from movie_compiler.literal import assignment, comment, literal
+from movie_compiler.overlay_script import overlay_section
 from movie_compiler.plan import Plan
 from movie_compiler.render.paraview import MIN_PARAVIEW, RENDERER_MODES
 
@@ -118,6 +119,7 @@ def _sections(loaded: LoadedScene) -> dict[str, str]:
             ]
         ),
         "transfer": assignment("COLOR_SPACE", volume.color_space, "volume.color_space"),
+        "overlays": overlay_section(loaded),
         "frames": f"PLAN_FILE = os.path.join(HERE, {literal(PLAN_NAME)})  # one state per frame",
     }
 

@@ -64,6 +64,17 @@ def rows(name: str, values: Sequence[Sequence[Value]], note: str | None = None) 
     return "\n".join([head, *body, "]"])
 
 
+def table(name: str, value: Mapping[str, Value] | None, note: str | None = None) -> str:
+    """A dict laid out one key per line (``None`` on one line), for settings a person reads."""
+    if value is None:
+        return assignment(name, value, note)
+    if not (name.isidentifier() and name.isupper()):
+        raise ValueError(f"{name!r} is not an upper-case identifier")
+    head = f"{name} = {{" + (f"  # {note}" if note else "")
+    body = [f"    {literal(str(key))}: {literal(item)}," for key, item in value.items()]
+    return "\n".join([head, *body, "}"])
+
+
 def comment(text: str) -> str:
     """User text for a comment: quoted and escaped like a literal, so it stays on one line."""
     return literal(str(text))

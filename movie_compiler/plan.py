@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from movie_compiler.camera import easing, framing, motion, vec
@@ -35,7 +35,11 @@ from movie_compiler.config.model import (
     Scene,
     ShotBase,
 )
+from movie_compiler.overlays import TEXT_TRACK, Span, has_texts, text_track
+from movie_compiler.sequence import TITLE_SHOT, card_frames, frames_in, shot_frames
 from movie_compiler.state import TRACKS, FrameState, frame_state
+
+__all__ = ["Plan", "PlannedShot", "frames_in", "plan", "shot_frames"]
 
 
 @dataclass(frozen=True)
@@ -120,19 +124,6 @@ def camera_value(pose: Pose, orthographic: bool) -> dict[str, Any]:
     return value
 
 
-def frames_in(seconds: float, fps: float) -> int:
-    """Frames in ``seconds`` at ``fps``, rounded half up (12.5 -> 13)."""
-    return math.floor(seconds * fps + 0.5)
-
-
-def shot_frames(shot: ShotBase, fps: float) -> int:
-    """A shot's length in frames (``frames``, or ``seconds * fps`` rounded half up)."""
-    if shot.frames is not None:
-        return shot.frames
-    assert shot.seconds is not None  # the rules require one of them
-    return max(1, frames_in(shot.seconds, fps))
-
-
 def plan(scene: Scene, extent: Vec | None = None) -> Plan:
     """Plan every frame of ``scene``. ``extent``: the volume's half extents after the
     normalisation (from the data; cameras placed by ``fit`` need it), or None for the cube
@@ -147,7 +138,8 @@ def plan(scene: Scene, extent: Vec | None = None) -> Plan:
     pose = place(cam, cam.view_up, cam.view_angle, cam.parallel_scale)
     volume = {name: track.initial(scene.volume) for name, track in TRACKS.items()}
     shots: list[PlannedShot] = []
-    first = 0
+    card = card_frames(scene)
+    first = card
     for index, shot in enumerate(scene.shots):
         start = pose
         if shot.start is not None:
@@ -166,7 +158,7 @@ def plan(scene: Scene, extent: Vec | None = None) -> Plan:
         volume = {name: f(1.0) for name, f in tracks.items()}
         shots.append(
             PlannedShot(
-                index=index,
+                index=index + (1 if card else 0),
                 name=shot.name or f"shot-{index + 1}",
                 kind=type(shot).__name__.lower(),
                 first=first,
@@ -180,12 +172,55 @@ def plan(scene: Scene, extent: Vec | None = None) -> Plan:
         )
         first += count
         pose = end
+    if card:
+        shots.insert(0, _title_card(scene, shots[0], card))
+    if has_texts(scene):
+        shots = _with_texts(scene, shots, bool(card))
     return Plan(
         shots=tuple(shots),
         fps=scene.movie.fps,
         frame_step=scene.movie.frame_step,
         orthographic=orthographic,
     )
+
+
+def _title_card(scene: Scene, following: PlannedShot, count: int) -> PlannedShot:
+    """The title card: a still of the first shot's first view, or of the background only (the
+    volume faded out) unless ``overlays.title.card_volume``."""
+    state = following.states[0]
+    assert scene.overlays.title is not None
+    if not scene.overlays.title.card_volume:
+        state = FrameState({**state, "opacity_scale": 0.0})
+    pose = following.poses[0]
+    volume = {name: track.initial(scene.volume) for name, track in TRACKS.items()}
+    return PlannedShot(
+        index=0,
+        name=TITLE_SHOT,
+        kind="title",
+        first=0,
+        poses=(pose,) * count,
+        states=(state,) * count,
+        keyframes=(),
+        start=pose,
+        end=pose,
+        end_volume=volume,
+    )
+
+
+def _with_texts(scene: Scene, shots: list[PlannedShot], card: bool) -> list[PlannedShot]:
+    """The shots with the ``texts`` track in every state."""
+    spans = [Span(shot.name, shot.first, shot.frames) for shot in shots]
+    texts = text_track(scene, spans, card)
+    return [
+        replace(
+            shot,
+            states=tuple(
+                FrameState({**state, TEXT_TRACK: texts[shot.first + k]})
+                for k, state in enumerate(shot.states)
+            ),
+        )
+        for shot in shots
+    ]
 
 
 @dataclass(frozen=True)

@@ -438,7 +438,10 @@ def test_a_renderer_list_falls_back(write_scene: WriteScene, tmp_path: Path) -> 
 
 
 def test_blank_frames_stop_the_build(write_scene: WriteScene, tmp_path: Path) -> None:
-    scene = write_scene(opacity="[[0, 0], [255, 0]]")  # nothing is visible
+    # Opaque only above 250, where the 2 mm level has no voxel (its largest block mean is
+    # 242.75): nothing is drawn although the scene means to show something. (An opacity of 0
+    # everywhere means a frame of background only, which the blank check allows.)
+    scene = write_scene(opacity="[[0, 0], [250, 0], [255, 1]]")
     cache = tmp_path / "c"
     result = moviec("build", str(scene), "--cache-dir", str(cache))
     assert result.returncode == 3

@@ -131,6 +131,28 @@ def test_nifti_converts_in_its_on_disk_order(mni_t1: np.ndarray, tmp_path: Path)
         assert list(level.attrs["voxel_size"]) == [2.0, 2.0, 2.0]
 
 
+def test_nifti_orientation_is_printed_and_stored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The header's affine says which way x, y, z point: the template is RAS."""
+    from conftest import mni_template_path
+
+    out = tmp_path / "mni.h5"
+    assert main(["convert", str(mni_template_path()), "-o", str(out)]) == 0
+    assert 'set dataset.orientation = "RAS" in the scene' in capsys.readouterr().err
+    with h5py.File(out, "r") as file:
+        assert file["volume"].attrs["orientation"] == b"RAS"
+
+
+def test_raw_slices_store_no_orientation(tmp_path: Path) -> None:
+    slices = write_raw(tmp_path / "in", np.zeros((3, 4, 6), np.uint8))
+    out = tmp_path / "raw.h5"
+    args = ["--slice-shape", "4,6", "--dtype", "uint8"]
+    assert main(["-q", "convert", str(slices), "-o", str(out), *args]) == 0
+    with h5py.File(out, "r") as file:
+        assert "orientation" not in file["volume"].attrs
+
+
 # -- the pyramid -------------------------------------------------------------------------------
 
 

@@ -280,9 +280,7 @@ def processes_marked(mark: str) -> list[int]:
     return found
 
 
-STARTER = (
-    "from movie_compiler.__main__ import entry; print('started', flush=True); entry()"
-)
+STARTER = "from movie_compiler.__main__ import entry; print('started', flush=True); entry()"
 """``moviec`` as its entry point runs it, saying when it is about to call ``main()``: a SIGINT
 during the interpreter's own start-up is Python's to handle (a traceback), not moviec's."""
 

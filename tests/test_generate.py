@@ -31,6 +31,7 @@ SCENES = {
     "vervet": ROOT / "scenes" / "vervet.toml",
     "minimal": HERE / "scenes" / "minimal.toml",
     "every_feature": HERE / "scenes" / "every_feature.toml",
+    "overlays": HERE / "scenes" / "overlays.toml",
 }
 """Golden script ``tests/golden/scripts/NAME.py`` <- scene."""
 
@@ -61,6 +62,11 @@ def test_minimal_plan_matches_golden(golden: Golden, tmp_path: Path) -> None:
     golden("plans/minimal.json", plan_text(SCENES["minimal"], tmp_path))
 
 
+def test_overlays_plan_matches_golden(golden: Golden, tmp_path: Path) -> None:
+    """The title card, the texts track with its fades, the captions and the stamp."""
+    golden("plans/overlays.json", plan_text(SCENES["overlays"], tmp_path))
+
+
 @pytest.mark.parametrize("path", sorted((GOLDEN / "scripts").glob("*.py")), ids=lambda p: p.name)
 def test_every_golden_script_compiles(path: Path) -> None:
     compile(path.read_text("utf-8"), str(path), "exec")
@@ -70,7 +76,7 @@ def test_every_golden_file_has_its_scene() -> None:
     """No orphans: a golden file nobody regenerates would go stale silently."""
     scripts = {p.stem for p in (GOLDEN / "scripts").glob("*")}
     assert scripts == set(SCENES)
-    assert {p.name for p in (GOLDEN / "plans").glob("*")} == {"minimal.json"}
+    assert {p.name for p in (GOLDEN / "plans").glob("*")} == {"minimal.json", "overlays.json"}
 
 
 # -- what the golden files must say -----------------------------------------------------------
@@ -95,6 +101,8 @@ def test_script_constants(tmp_path: Path) -> None:
     constants = {}
     for node in tree.body:
         if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            if node.targets[0].id in OVERLAY_CODE_TABLES:
+                continue
             try:
                 constants[node.targets[0].id] = ast.literal_eval(node.value)
             except ValueError:
@@ -113,7 +121,38 @@ def test_script_constants(tmp_path: Path) -> None:
         "VOLUME_VISIBLE": True,
         "OPACITY_UNIT_DISTANCE": 0.02,
         "COLOR_SPACE": "Lab",
+        "SCALE_BAR": None,
+        "LEGEND": None,
+        "ORIENTATION": None,
     }
+
+
+OVERLAY_CODE_TABLES = {"WINDOW_LOCATIONS", "MARGIN", "METRES", "SHOWN_UNITS"}
+"""Tables of the overlay code itself, the same in every script."""
+
+
+def test_overlay_constants() -> None:
+    """The overlay section's constants come from the scene through the literal renderer."""
+    tree = ast.parse(script_of(SCENES["overlays"]))
+    constants = {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.targets[0], ast.Name)
+        and node.targets[0].id in ("SCALE_BAR", "LEGEND", "ORIENTATION")
+    }
+    assert constants["SCALE_BAR"] == {
+        "length": None, "position": "lower_right", "color": [1.0, 1.0, 1.0],
+        "thickness": 0.008, "size": 0.035, "font": "Arial", "label": True, "unit": "mm",
+    }  # fmt: skip
+    assert constants["LEGEND"]["title"] == "T1"
+    assert constants["LEGEND"]["unit"] == "a.u."
+    assert constants["ORIENTATION"]["axes"] is True
+    assert constants["ORIENTATION"]["labels"] == [
+        ["R", [0.6, 0.0, 0.0]], ["L", [-0.6, 0.0, 0.0]],
+        ["A", [0.0, 0.6, 0.0]], ["P", [0.0, -0.6, 0.0]],
+        ["S", [0.0, 0.0, 0.6]], ["I", [0.0, 0.0, -0.6]],
+    ]  # fmt: skip
 
 
 def test_hdf5_array_is_read_by_its_last_name() -> None:

@@ -1,5 +1,6 @@
 """Check a built movie with an independent decoder (PyAV): codec, size, frame rate and frame
-count must equal what the scene plans.
+count must equal what the scene plans (each crossfade of N frames makes the movie N frames
+shorter).
 
     python tools/verify_movie.py SCENE [--profile NAME] [--set KEY=VALUE]...
 """
@@ -33,7 +34,7 @@ def main() -> int:
         "codec": CODEC_NAMES[settings.codec],
         "size": tuple(loaded.scene.movie.resolution),
         "fps": frame_rate(frames.fps / frames.frame_step),
-        "frames": len(frames.rendered()),
+        "frames": len(frames.rendered()) - sum(s.crossfade or 0 for s in loaded.scene.shots),
     }
     with av.open(str(loaded.output)) as container:
         stream = container.streams.video[0]

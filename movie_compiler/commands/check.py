@@ -52,5 +52,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         seconds = frames.frames / frames.fps
         shots = f"{len(frames.shots)} shot{'s' if len(frames.shots) != 1 else ''}"
-        print(f"{path}: ok ({shots}, {frames.frames} frames, {seconds:.1f} s)")
+        overlap = sum(shot.crossfade or 0 for shot in loaded.scene.shots)
+        also = f", crossfades overlap {overlap} movie frames" if overlap else ""
+        print(f"{path}: ok ({shots}, {frames.frames} frames, {seconds:.1f} s{also})")
     return int(ExitCode.INVALID if failed else ExitCode.OK)

@@ -19,8 +19,19 @@ from movie_compiler.config.model import (
     Plane,
     Scene,
     ShotBase,
-    Table,
     Volume,
+)
+from movie_compiler.config.model_base import Table
+from movie_compiler.config.overlay_model import (
+    Caption,
+    Fade,
+    Legend,
+    Orientation,
+    Overlays,
+    ScaleBar,
+    Stamp,
+    Title,
+    Transitions,
 )
 
 INTRO = """\
@@ -43,6 +54,20 @@ degree orbit loops without repeating its first frame. To end on a flight's last 
 `hold` shot after it.
 """
 
+OVERLAYS_NOTE = (
+    "Text sizes are fractions of the frame height, so a draft and a 4K render look alike. "
+    "Texts (title, captions, stamp) are part of each frame's state: editing a caption "
+    "re-renders only its shot. The scale bar, legend and orientation are drawn in every frame; "
+    "changing them re-renders the movie."
+)
+TRANSITIONS_NOTE = (
+    "Fades and crossfades are made in the encode step from the rendered frames; changing them "
+    "re-renders nothing. The frame-count rule: a crossfade of N frames overlaps the last N "
+    "frames of the previous shot with the first N of its shot (frame k of N shows "
+    "(k + 1) / (N + 1) of the new shot), so every crossfade makes the movie N frames shorter; "
+    "fades change no frame count. The sidecar `MOVIE.json` records the rule and the counts."
+)
+
 SECTIONS: list[tuple[str, type[Table], str]] = [
     ("[movie]", Movie, ""),
     ("[dataset]", Dataset, ""),
@@ -61,6 +86,15 @@ SECTIONS: list[tuple[str, type[Table], str]] = [
     ("planes (`clip`)", Plane, ""),
     ("boxes (`box`)", Box, ""),
     ("[encode]", Encode, ""),
+    ("[overlays]", Overlays, OVERLAYS_NOTE),
+    ("[overlays.title]", Title, ""),
+    ("[[overlays.captions]]", Caption, ""),
+    ("[overlays.stamp]", Stamp, ""),
+    ("[overlays.scale_bar]", ScaleBar, ""),
+    ("[overlays.legend]", Legend, ""),
+    ("[overlays.orientation]", Orientation, ""),
+    ("[transitions]", Transitions, TRANSITIONS_NOTE),
+    ("fades (`fade_in`, `fade_out`)", Fade, ""),
 ]
 
 

@@ -10,38 +10,25 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict
+from pydantic import ConfigDict, Field
+
+from movie_compiler.config.model_base import (
+    RGB,
+    Flag,
+    Int,
+    Number,
+    Positive,
+    Table,
+    Text,
+    Unit,
+    Vec3,
+)
+from movie_compiler.config.overlay_model import Overlays, Transitions
 
 SCHEMA_ID = "https://moviec.example.org/schemas/scene.schema.json"
 PROFILE_NAME = r"^[A-Za-z][A-Za-z0-9_-]*$"
 """What a profile may be called: a letter, then letters, digits, '_' or '-'."""
 
-
-class Table(BaseModel):
-    """Base of every scene table: unknown keys are errors, values are frozen and finite.
-
-    Scalars are strict (TOML is typed: `frames = "5"` is an error, not 5); arrays become
-    tuples.
-    """
-
-    model_config = ConfigDict(
-        extra="forbid",
-        frozen=True,
-        allow_inf_nan=False,
-        strict=False,
-        use_attribute_docstrings=True,
-        validate_default=True,
-    )
-
-
-Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
-Unit = Annotated[float, Strict(), Field(ge=0.0, le=1.0)]
-Positive = Annotated[float, Strict(), Field(gt=0.0, allow_inf_nan=False)]
-Int = Annotated[int, Strict()]
-Text = Annotated[str, Strict()]
-Flag = Annotated[bool, Strict()]
-Vec3 = Annotated[tuple[Number, ...], Field(min_length=3, max_length=3)]
-RGB = Annotated[tuple[Unit, ...], Field(min_length=3, max_length=3)]
 
 ColorPoints = Annotated[
     list[Annotated[tuple[Number, ...], Field(min_length=4, max_length=4)]], Field(min_length=1)
@@ -118,6 +105,11 @@ class Dataset(Table):
     use_pyramid: Flag = True
     """Serve `subsample` from a pyramid level with the same factors when one exists: it
     loads much faster and is anti-aliased (block mean) rather than strided."""
+    orientation: Annotated[Text, Field(pattern=r"^[RLAPSI]{3}$")] | None = None
+    """Anatomical directions of ParaView's x, y and z axes (the array's fastest, middle and
+    slowest axis), each the direction its index grows towards, as NIfTI axis codes: `"RAS"`
+    means x grows to the right, y to anterior, z to superior. `moviec convert` prints it for
+    NIfTI input and stores it in the HDF5 file; `[overlays.orientation]` labels need it."""
 
 
 class Plane(Table):
@@ -294,6 +286,10 @@ class ShotBase(Table):
     keyframes: list[Keyframe] = Field(default_factory=list)
     """States the shot passes through, in order of `at`: transfer functions, fades, clip
     planes and boxes in every shot, and the camera in flights."""
+    crossfade: Annotated[Int, Field(ge=1, le=100_000)] | None = None
+    """Blend this many movie frames (after `movie.frame_step`) of the previous shot's end
+    into this shot's start, made from the rendered frames in the encode step: the two shots
+    overlap, so the movie is this many frames shorter. Not on the first shot."""
 
 
 class Orbit(ShotBase):
@@ -398,6 +394,10 @@ class Scene(Table):
     """Camera motion, shot after shot; each starts where the previous one ended."""
     encode: Encode = Encode()
     """Encoder settings."""
+    overlays: Overlays = Overlays()
+    """Title, captions, stamp, scale bar, colour legend and orientation drawn in the frames."""
+    transitions: Transitions = Transitions()
+    """Fades in and out of the movie (crossfades are the shots' `crossfade`)."""
     profiles: dict[Annotated[Text, Field(pattern=PROFILE_NAME)], dict[str, Any]] = Field(
         default_factory=dict
     )

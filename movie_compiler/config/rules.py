@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import PurePath
 
 from movie_compiler.camera import vec
-from movie_compiler.config import keypath, limits
+from movie_compiler.config import keypath, limits, overlay_rules
 from movie_compiler.config.keypath import KeyPath
 from movie_compiler.config.limits import CODEC_FOR_SUFFIX
 from movie_compiler.config.model import (
@@ -53,6 +53,7 @@ def check(scene: Scene) -> list[Finding]:
         *_shots(scene),
         *_clip_normals(scene),
         *_encode(scene),
+        *overlay_rules.check(scene),
         *limits.check(scene),
     ]
 

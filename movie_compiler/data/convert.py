@@ -95,6 +95,7 @@ def plan_layout(stack: Stack, options: Options) -> Layout:
         gzip_level=options.gzip_level,
         voxel_size=voxel_size,
         unit=unit if voxel_size is not None else None,
+        orientation=stack.orientation,
     )
 
 
@@ -276,6 +277,7 @@ def _key(stack: Stack, layout: Layout) -> dict[str, Any]:
         "gzip_level": layout.gzip_level,
         "voxel_size": list(layout.voxel_size) if layout.voxel_size else None,
         **({"unit": layout.unit} if layout.unit else {}),
+        "orientation": layout.orientation,
     }
 
 
@@ -320,6 +322,12 @@ def _log_plan(stack: Stack, layout: Layout) -> None:
     )
     for number, name in enumerate(names, 1):
         log.debug("  %d: %s", number, name)
+    if layout.orientation is not None:
+        log.info(
+            'orientation %s from the NIfTI header: set dataset.orientation = "%s" in the scene',
+            layout.orientation,
+            layout.orientation,
+        )
     if len(layout.paths) > 1 and layout.voxel_size is None:
         log.info("no voxel size (--voxel-size): the pyramid halves in-plane only")
     for path, shape, factor in zip(

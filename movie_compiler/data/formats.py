@@ -37,6 +37,9 @@ class SlicePart:
     voxel_size: tuple[float, float, float] | None = None
     unit: str | None = None
     """Unit of ``voxel_size`` as a scene's ``dataset.unit`` names it, if the file says."""
+    orientation: str | None = None
+    """Anatomical directions of ParaView's x, y, z axes (NIfTI's i, j, k), such as ``"RAS"``,
+    from a NIfTI header's affine; None when the file does not say."""
 
     @property
     def slice_bytes(self) -> int:
@@ -234,6 +237,12 @@ def probe_nifti(path: Path, shown: str) -> NiftiPart:
     zooms = [float(z) for z in image.header.get_zooms()[:3]]
     voxel_size = (zooms[2], zooms[1], zooms[0]) if all(z > 0 for z in zooms) else None
     unit = NIFTI_UNITS.get(str(image.header.get_xyzt_units()[0])) if voxel_size else None
+    codes: tuple[str | None, ...] = (
+        tuple(nibabel.aff2axcodes(image.affine))  # type: ignore[no-untyped-call]
+        if image.affine is not None
+        else (None,)
+    )
+    orientation = "".join(c for c in codes if c) if None not in codes else None
     return NiftiPart(
         path,
         shown,
@@ -242,6 +251,7 @@ def probe_nifti(path: Path, shown: str) -> NiftiPart:
         dtype=dtype,
         voxel_size=voxel_size,
         unit=unit,
+        orientation=orientation,
         data_file=data_file,
         offset=int(proxy.offset),
         disk_dtype=disk_dtype,

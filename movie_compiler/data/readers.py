@@ -64,6 +64,9 @@ class Stack:
     """From the files' headers (NIfTI), slowest axis first; None when they do not say."""
     unit: str | None = None
     """Unit of ``voxel_size`` from the files' headers (NIfTI), if they say."""
+    orientation: str | None = None
+    """Anatomical directions of x, y, z from the files' headers (NIfTI), such as ``"RAS"``;
+    None when they do not say or disagree."""
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -143,7 +146,9 @@ def open_stack(
     voxel_size = sizes.pop() if len(sizes) == 1 else None
     units = {part.unit for part in parts}
     unit = units.pop() if len(units) == 1 and voxel_size is not None else None
-    return Stack(tuple(parts), first_kind, voxel_size, unit)
+    codes = {part.orientation for part in parts}
+    orientation = codes.pop() if len(codes) == 1 else None
+    return Stack(tuple(parts), first_kind, voxel_size, unit, orientation)
 
 
 def expand(inputs: Sequence[str]) -> list[tuple[Path, str]]:

@@ -47,6 +47,8 @@ class Layout:
     voxel_size: tuple[float, float, float] | None
     unit: str | None = None
     """Unit of ``voxel_size`` (``mm``, ``um``, ...), stored as the ``unit`` attribute."""
+    orientation: str | None = None
+    """Anatomical directions of x, y, z (``dataset.orientation``), stored as an attribute."""
 
     @property
     def resumable(self) -> bool:
@@ -119,6 +121,8 @@ class Writer:
                     dataset.attrs.create("unit", np.bytes_(layout.unit))
             if level == 0:
                 dataset.attrs.create("converter", np.bytes_(f"moviec {__version__}"))
+                if layout.orientation is not None:
+                    dataset.attrs.create("orientation", np.bytes_(layout.orientation))
         self.file.flush()
 
     def write(self, level: int, index: int, array: np.ndarray) -> None:

@@ -32,6 +32,9 @@ NUMBER_TYPES = {
 """numpy type -> XDMF ``NumberType`` and ``Precision`` (as ParaView's XDMF reader maps them)."""
 
 GRID_NAME = "Volume"
+UNIT_LENGTH = "moviec.unit_length"
+"""XDMF ``Information`` of the grid: the physical length (in the scene's ``dataset.unit``) of
+one normalised unit, the longest axis. The render script reads it for the scale bar."""
 XINCLUDE = "http://www.w3.org/2001/XInclude"
 
 
@@ -41,6 +44,8 @@ class Geometry:
 
     origin: tuple[float, float, float]
     spacing: tuple[float, float, float]
+    unit_length: float
+    """Physical length of one normalised unit: the longest axis, ``N * s``."""
 
 
 def geometry(
@@ -52,7 +57,9 @@ def geometry(
     extent = [length / longest for length in lengths]
     spacing = [e / m for e, m in zip(extent, read_shape, strict=True)]
     origin = [-e / 2.0 for e in extent]
-    return Geometry((origin[0], origin[1], origin[2]), (spacing[0], spacing[1], spacing[2]))
+    return Geometry(
+        (origin[0], origin[1], origin[2]), (spacing[0], spacing[1], spacing[2]), longest
+    )
 
 
 def number(value: float) -> str:
@@ -91,6 +98,7 @@ def describe(selection: Selection, voxel_size: Sequence[float], name: str, href:
         '<Xdmf Version="2.0">',
         " <Domain>",
         f'  <Grid Name="{GRID_NAME}" GridType="Uniform">',
+        f'   <Information Name="{UNIT_LENGTH}" Value="{number(grid.unit_length)}"/>',
         f'   <Topology TopologyType="3DCoRectMesh" Dimensions="{dims}"/>',
         '   <Geometry GeometryType="ORIGIN_DXDYDZ">',
         '    <DataItem Name="Origin" Dimensions="3" NumberType="Float" Precision="8" '

@@ -5,7 +5,7 @@
 #
 # (arguments may also come from a file: pvbatch render.py @ARGS.txt, one per line)
 #
-# It reads the state of every frame (camera, transfer functions, clip plane, box) from
+# It reads the state of every frame (camera, transfer functions, clip plane, box, texts) from
 # plan.json beside it, sets what changed since the previous frame, renders each requested frame
 # exactly once and writes it as PNG under a temporary name, renamed when complete. For each
 # frame it prints one line: "moviec-frame INDEX RENDERS SECONDS PATH". Problems it can name end
@@ -161,6 +161,9 @@ def transfer_functions(array):
     return colors, opacity
 
 
+# @overlays
+
+
 # -- Frames ---------------------------------------------------------------------------------
 # @frames
 
@@ -212,6 +215,10 @@ class Setters:
         self.color_function = colors
         self.opacity_function = opacity
         self.region = {"clip": None, "box": None}
+        self.overlays = None  # set in main(): needs the plan
+
+    def texts(self, items):
+        self.overlays.texts(items)
 
     def camera(self, state):
         camera = self.active_camera
@@ -221,6 +228,7 @@ class Setters:
         camera.SetViewAngle(state["view_angle"])
         if "parallel_scale" in state:
             camera.SetParallelScale(state["parallel_scale"])
+        self.overlays.camera(state)
 
     def colors(self, points):
         self.color_function.RGBPoints = [value for point in points for value in point]
@@ -378,6 +386,7 @@ def main():
     reader, array = load_data()
     renderer, display = show_volume(view, reader, array)
     setters = Setters(view, reader, array, display, *transfer_functions(array))
+    setters.overlays = Overlays(view, setters.color_function, plan)
     previous = None
     renders = [0]
     count_render = lambda *_: renders.__setitem__(0, renders[0] + 1)  # noqa: E731
