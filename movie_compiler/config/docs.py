@@ -8,6 +8,7 @@ from typing import Any
 from movie_compiler.config.model import (
     Box,
     Camera,
+    Cluster,
     Dataset,
     Dolly,
     Encode,
@@ -61,6 +62,7 @@ SECTIONS: list[tuple[str, type[Table], str]] = [
     ("planes (`clip`)", Plane, ""),
     ("boxes (`box`)", Box, ""),
     ("[encode]", Encode, ""),
+    ("[cluster]", Cluster, ""),
 ]
 
 
