@@ -13,11 +13,20 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from movie_compiler import __version__
-from movie_compiler.commands import build, check, compile, convert, doctor, schema, xdmf
+from movie_compiler.commands import (
+    build,
+    check,
+    compile,
+    convert,
+    doctor,
+    schema,
+    tasks,
+    xdmf,
+)
 from movie_compiler.errors import ExitCode, MoviecError
 from movie_compiler.logs import setup_logging
 
-COMMANDS: list[ModuleType] = [check, compile, build, convert, xdmf, schema, doctor]
+COMMANDS: list[ModuleType] = [check, compile, build, convert, xdmf, schema, doctor, tasks]
 
 
 def parser() -> argparse.ArgumentParser:
@@ -25,7 +34,8 @@ def parser() -> argparse.ArgumentParser:
         prog="moviec",
         description="Compile a TOML scene file into a pvpython script, frames and a movie.",
         epilog="Exit codes: 0 ok, 1 a build step failed, 2 invalid input, 3 missing "
-        "requirement, 130 interrupted. See docs/cli.md.",
+        "requirement, 4 a cluster build left the movie incomplete, 130 interrupted. See "
+        "docs/cli.md.",
     )
     main.add_argument("--version", action="version", version=f"moviec {__version__}")
     verbosity = main.add_mutually_exclusive_group()

@@ -35,7 +35,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,15 +117,27 @@ def read_claim(path: Path) -> tuple[Owner, float] | None:
         return Owner("?", 0), changed
 
 
-def claim_alive(path: Path, now: float | None = None) -> Owner | None:
-    """The owner of the claim ``path`` if it is still at work, else None."""
+JobAlive = Callable[[str], bool]
+"""Whether a Slurm job (``ARRAY_TASK``) is still active (see :mod:`movie_compiler.slurm`)."""
+
+
+def claim_alive(
+    path: Path, now: float | None = None, job_alive: JobAlive | None = None
+) -> Owner | None:
+    """The owner of the claim ``path`` if it is still at work, else None. A claim of another
+    host made inside a Slurm job is also gone when ``job_alive`` says its job has ended (a
+    lost node's claims need not wait for the lease)."""
     found = read_claim(path)
     if found is None:
         return None
     owner, changed = found
     if owner.host == "?":  # unreadable: alive until the lease says otherwise
         return owner if (time.time() if now is None else now) - changed < LEASE else None
-    return owner if writer_alive(owner.host, owner.pid, changed, now) else None
+    if not writer_alive(owner.host, owner.pid, changed, now):
+        return None
+    if owner.job and owner.host != this_host() and job_alive is not None:
+        return owner if job_alive(owner.job) else None
+    return owner
 
 
 def render_inputs(
@@ -200,6 +212,8 @@ class FrameCache:
     """Shot folders under one root (by default ``.moviec/frames`` beside the scene)."""
 
     root: Path
+    job_alive: JobAlive | None = field(default=None, compare=False)
+    """Asks Slurm whether a claim's job still runs (claims of other hosts)."""
 
     def shot_dir(self, key: str) -> Path:
         return self.root / key
@@ -227,7 +241,7 @@ class FrameCache:
                     log.debug("removing unfinished %s", stale)
                     stale.unlink(missing_ok=True)
             for claim in folder.glob(f"[0-9]*{CLAIM_SUFFIX}"):
-                if claim_alive(claim) is None:
+                if claim_alive(claim, job_alive=self.job_alive) is None:
                     log.debug("removing the claim of a gone process: %s", claim)
                     _break(claim)
             record = folder / SHOT_RECORD
@@ -241,29 +255,37 @@ class FrameCache:
                 }
                 fsutil.write_text(record, json.dumps(description, indent=1) + "\n")
 
-    @contextlib.contextmanager
     def claim(
         self, plan: Plan, keys: Sequence[str], frames: Sequence[int], owner: Owner | None = None
-    ) -> Iterator[Claims]:
+    ) -> contextlib.AbstractContextManager[Claims]:
         """Claim those of ``frames`` that are not finished and not claimed by a live process;
-        yield the claims (``busy``: frames a live process of another build holds); release
-        them at the end. A claim is a file created exclusively, so two builds that ask at
-        once never both get a frame; claims of gone processes are taken over."""
+        see :meth:`claim_files`."""
+        return self.claim_files({f: self.frame_path(plan, keys, f) for f in frames}, owner)
+
+    @contextlib.contextmanager
+    def claim_files(
+        self, frames: Mapping[int, Path], owner: Owner | None = None
+    ) -> Iterator[Claims]:
+        """Claim those of ``frames`` (frame -> its PNG) that are not finished and not claimed
+        by a live process; yield the claims (``busy``: frames a live process of another build
+        holds); release them at the end. A claim is a file created exclusively, so two
+        builds that ask at once never both get a frame; claims of gone processes are taken
+        over."""
         holder = Owner.me() if owner is None else owner
         claims = Claims({}, holder)
         try:
-            for frame in frames:
-                path = self.claim_path(plan, keys, frame)
+            for frame, png in frames.items():
+                path = png.with_suffix(CLAIM_SUFFIX)
                 for _ in range(3):
-                    if self.frame_path(plan, keys, frame).is_file():
+                    if png.is_file():
                         break
                     if _create(path, holder):
-                        if self.frame_path(plan, keys, frame).is_file():  # finished meanwhile
+                        if png.is_file():  # finished meanwhile
                             path.unlink(missing_ok=True)
                         else:
                             claims.paths[frame] = path
                         break
-                    other = claim_alive(path)
+                    other = claim_alive(path, job_alive=self.job_alive)
                     if other is not None:
                         claims.busy[frame] = other
                         break
@@ -277,7 +299,7 @@ class FrameCache:
         """The frames of ``frames`` that a live process has claimed, and who."""
         found: dict[int, Owner] = {}
         for frame in frames:
-            owner = claim_alive(self.claim_path(plan, keys, frame))
+            owner = claim_alive(self.claim_path(plan, keys, frame), job_alive=self.job_alive)
             if owner is not None:
                 found[frame] = owner
         return found
