@@ -5,6 +5,8 @@ No sbatch is mocked: the jobs run through Slurm, the tasks render with pvbatch, 
 encodes; the movie is compared frame for frame with a local build's.
 """
 
+# ruff: noqa: F811  (the fixtures of test_build are imported, and named as parameters)
+
 from __future__ import annotations
 
 import json
@@ -17,11 +19,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_build import decode, frame_files, mni_h5, moviec, write_scene  # noqa: F401
+from test_build import WriteScene, decode, frame_files, mni_h5, moviec, write_scene  # noqa: F401
 
 pytestmark = [pytest.mark.paraview, pytest.mark.slurm]
-
-WriteScene = object
 
 
 def submitted(output: str) -> tuple[str, str, Path]:
@@ -61,7 +61,7 @@ def rendered_by_tasks(folder: Path) -> list[int]:
 
 
 def test_a_slurm_build_gives_the_local_movie_frame_for_frame(
-    slurm: dict[str, str], write_scene, tmp_path: Path
+    slurm: dict[str, str], write_scene: WriteScene, tmp_path: Path
 ) -> None:
     scene = write_scene()
     local = moviec("build", str(scene), "--cache-dir", str(tmp_path / "local"))
@@ -72,7 +72,7 @@ def test_a_slurm_build_gives_the_local_movie_frame_for_frame(
     build = moviec("build", str(scene), *output, "--executor", "slurm", "--tasks", "2", "--wait")
     assert build.returncode == 0, build.stdout + build.stderr
     assert "13 frames, 0 cached, 0 being rendered by another build, 11 to render" in build.stdout
-    render_job, encode_job, folder = submitted(build.stdout)
+    render_job, _, folder = submitted(build.stdout)
     assert f"submitted render job {render_job}: 2 tasks, 11 frames (0 to 10)" in build.stdout
     assert f"wrote {tmp_path / 'cluster.mp4'}" in build.stdout
     assert state(render_job, slurm) == "COMPLETED"
@@ -101,7 +101,7 @@ def test_a_slurm_build_gives_the_local_movie_frame_for_frame(
 
 
 def test_a_cancelled_task_fails_the_encode_job_and_a_rerun_renders_only_what_is_missing(
-    slurm: dict[str, str], write_scene, tmp_path: Path
+    slurm: dict[str, str], write_scene: WriteScene, tmp_path: Path
 ) -> None:
     scene = write_scene(orbit=40)
     cache = tmp_path / "cache"
@@ -147,14 +147,14 @@ def test_a_cancelled_task_fails_the_encode_job_and_a_rerun_renders_only_what_is_
 
 
 def test_mpi_ranks_of_a_task_run_under_srun(
-    slurm: dict[str, str], write_scene, tmp_path: Path
+    slurm: dict[str, str], write_scene: WriteScene, tmp_path: Path
 ) -> None:
     scene = write_scene(orbit=2)
     cache = tmp_path / "cache"
     args = ["build", str(scene), "--cache-dir", str(cache), "--executor", "slurm"]
     build = moviec(*args, "--tasks", "1", "--mpi", "2", "--wait", "--no-encode")
     assert build.returncode == 0, build.stdout + build.stderr
-    render_job, _, folder = submitted(build.stdout)
+    _, _, folder = submitted(build.stdout)
     assert "#SBATCH --ntasks=2" in (folder / "render.sbatch").read_text()
     log = (folder / "pvbatch-0.log").read_text()
     assert re.search(r"^# job 0: \S*srun --mpi=pmix -n 2 \S*pvbatch ", log, re.M), log
@@ -165,7 +165,7 @@ def test_mpi_ranks_of_a_task_run_under_srun(
 
 
 def test_the_encode_job_sees_none_of_the_tasks_frames(
-    slurm: dict[str, str], write_scene, tmp_path: Path
+    slurm: dict[str, str], write_scene: WriteScene, tmp_path: Path
 ) -> None:
     """A cache folder the nodes do not share: the encode job's node does not see the frames
     the tasks wrote (here: moved away between the two jobs, which are submitted held)."""
@@ -197,7 +197,7 @@ def test_the_encode_job_sees_none_of_the_tasks_frames(
 
 
 def test_a_scene_edited_after_submission_is_not_encoded(
-    slurm: dict[str, str], write_scene, tmp_path: Path
+    slurm: dict[str, str], write_scene: WriteScene, tmp_path: Path
 ) -> None:
     scene = write_scene(orbit=2)
     cache = tmp_path / "cache"
@@ -219,7 +219,7 @@ def test_a_scene_edited_after_submission_is_not_encoded(
 
 
 def test_sbatch_refusing_a_partition_is_one_located_line(
-    slurm: dict[str, str], write_scene, tmp_path: Path
+    slurm: dict[str, str], write_scene: WriteScene, tmp_path: Path
 ) -> None:
     scene = write_scene(orbit=2)
     cache = tmp_path / "cache"
@@ -235,7 +235,7 @@ def test_sbatch_refusing_a_partition_is_one_located_line(
     assert queue.stdout == ""
 
 
-def test_no_slurm_installed(write_scene, tmp_path: Path) -> None:
+def test_no_slurm_installed(write_scene: WriteScene, tmp_path: Path) -> None:
     scene = write_scene(orbit=2)
     empty = tmp_path / "bin"
     empty.mkdir()
