@@ -338,9 +338,6 @@ class Encode(Table):
     """x264 speed/size trade-off (H.264 only)."""
 
 
-SLURM_TIME = r"^(\d+-\d+(:\d+){0,2}|\d+(:\d+){0,2}|UNLIMITED|unlimited|infinite|INFINITE)$"
-"""sbatch's --time forms: MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS."""
-Word = Annotated[Text, Field(min_length=1, pattern=r"^[^\s,]+$")]
 Count = Annotated[Int, Field(ge=1)]
 
 
@@ -353,14 +350,14 @@ class Cluster(Table):
     tasks: Annotated[Int, Field(ge=1, le=10000)] = 4
     """Render tasks in the job array; each renders one contiguous window of the frames the
     cache lacks (fewer when there are fewer frames)."""
-    partition: Word | None = None
+    partition: Text | None = None
     """Slurm partition of both jobs (`sbatch --partition`); default: the cluster's default."""
-    account: Word | None = None
+    account: Text | None = None
     """Account charged (`sbatch --account`); default: your default account."""
-    time: Annotated[Text, Field(pattern=SLURM_TIME)] | None = None
+    time: Text | None = None
     """Time limit of each render task (`sbatch --time`): `MM`, `MM:SS`, `HH:MM:SS`, `D-HH`,
     `D-HH:MM` or `D-HH:MM:SS`; default: the partition's."""
-    encode_time: Annotated[Text, Field(pattern=SLURM_TIME)] | None = None
+    encode_time: Text | None = None
     """Time limit of the verify-and-encode job; default: `time`."""
     nodes: Count = 1
     """Nodes per render task (`sbatch --nodes`); more than one only with MPI ranks spread over
@@ -371,9 +368,9 @@ class Cluster(Table):
     """MPI ranks per render task: pvbatch runs under `launcher` (`--mpi N` overrides)."""
     cpus_per_task: Count | None = None
     """CPUs per Slurm task (`sbatch --cpus-per-task`): the cores each rank's renderer gets."""
-    mem: Annotated[Text, Field(pattern=r"^\d+[KMGT]?$")] | None = None
+    mem: Text | None = None
     """Memory per node (`sbatch --mem`), such as `64G`; default: the partition's."""
-    launcher: Annotated[Text, Field(min_length=1)] = "srun --mpi=pmix"
+    launcher: Text = "srun --mpi=pmix"
     """How a task starts its MPI ranks: a command line to which `-n RANKS` is added (as
     `MOVIEC_MPIEXEC`)."""
     setup: list[Text] = Field(default_factory=list)

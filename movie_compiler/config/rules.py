@@ -6,6 +6,7 @@ The rules run on a scene that already passed the model's per-field checks.
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Iterator, Sequence
 from pathlib import PurePath
@@ -391,8 +392,27 @@ SBATCH_KEYED = {
 """sbatch options that have a key of their own in [cluster]."""
 
 
+SLURM_TIME = re.compile(r"\d+(:\d+){0,2}|\d+-\d+(:\d+){0,2}|UNLIMITED|unlimited|INFINITE|infinite")
+"""sbatch's --time forms: MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS."""
+MEMORY = re.compile(r"\d+[KMGT]?")
+
+
 def _cluster(scene: Scene) -> Iterator[Finding]:
     cluster = scene.cluster
+    for name in ("partition", "account"):
+        value = getattr(cluster, name)
+        if value is not None and (not value or any(c.isspace() or c == "," for c in value)):
+            yield (("cluster", name), f"one {name} name, without spaces or commas, got {value!r}")
+    for name in ("time", "encode_time"):
+        value = getattr(cluster, name)
+        if value is not None and not SLURM_TIME.fullmatch(value):
+            yield (
+                ("cluster", name),
+                "expected a Slurm time limit: minutes (90), HH:MM:SS (1:30:00) or D-HH:MM:SS "
+                f"(1-12:00:00), got {value!r}",
+            )
+    if cluster.mem is not None and not MEMORY.fullmatch(cluster.mem):
+        yield (("cluster", "mem"), f"expected a size such as 64G or 4000M, got {cluster.mem!r}")
     ntasks = cluster.ntasks if cluster.ntasks is not None else cluster.ranks
     if ntasks < cluster.ranks:
         yield (
@@ -410,7 +430,7 @@ def _cluster(scene: Scene) -> Iterator[Finding]:
         if "\n" in line or "\r" in line:
             yield (("cluster", "setup", index), "one shell line per entry (no line breaks)")
     for index, option in enumerate(cluster.options):
-        name = option.split("=", 1)[0].strip()
+        name = re.split(r"[=\s]", option.strip(), maxsplit=1)[0]
         if not option.startswith("-") or "\n" in option:
             yield (
                 ("cluster", "options", index),
