@@ -685,6 +685,7 @@ def render_task(folder: Path, task: int, token: str | None) -> int:
             f"ParaView {submission.paraview['version']} that the frames are keyed by (the "
             "node that submitted has it): load the same ParaView in cluster.setup"
         )
+    started = time.time()
     window = submission.windows[task]
     frames = cache.FrameCache(Path(submission.frames_root), job_alive=job_alive_checker())
     _renderer_threads(submission.ranks)
@@ -702,6 +703,7 @@ def render_task(folder: Path, task: int, token: str | None) -> int:
             len(claims.busy),
             len(claims.frames),
         )
+        timing: dict[str, float] = {"started": started}
         try:
             if claims.frames:
                 with paraview.display_env(info) as env:
@@ -721,26 +723,39 @@ def render_task(folder: Path, task: int, token: str | None) -> int:
                         f"pvbatch rendered with {report.renderer!r}, not "
                         f"{submission.renderer!r} (the frames are keyed by it); see {log_path}"
                     )
+                rendering = sum(report.seconds.values())
+                timing.update(pvbatch=report.wall_seconds, rendering=rendering)
                 log.info(
-                    "rendered %d frames in %.1f s (%.2f s per frame after start-up)",
+                    "rendered %d frames in %.1f s: %.2f s per frame, %.1f s pvbatch start-up "
+                    "and data load",
                     len(report.frames),
                     report.wall_seconds,
-                    sum(report.seconds.values()) / max(1, len(report.seconds)),
+                    rendering / max(1, len(report.seconds)),
+                    report.wall_seconds - rendering,
                 )
         finally:
-            _receipt(folder, task, submission, window)
+            _receipt(folder, task, submission, window, timing)
     return int(ExitCode.OK)
 
 
-def _receipt(folder: Path, task: int, submission: Submission, window: Sequence[int]) -> None:
-    """Record which frames of ``window`` are finished as this node sees them."""
+def _receipt(
+    folder: Path,
+    task: int,
+    submission: Submission,
+    window: Sequence[int],
+    timing: dict[str, float],
+) -> None:
+    """Record which frames of ``window`` are finished as this node sees them, and how long
+    the task took (``started``/``ended`` Unix times; ``pvbatch``: pvbatch's wall seconds;
+    ``rendering``: the sum of its per-frame seconds)."""
     finished = [f for f, path in submission.paths(window).items() if path.is_file()]
     record = {
         "task": task,
         "host": cache.this_host(),
         "job": cache.Owner.me().job,
         "finished": finished,
-        "time": time.time(),
+        **timing,
+        "ended": time.time(),
     }
     with contextlib.suppress(OSError):
         fsutil.write_text(folder / RECEIPTS / f"task-{task}.json", json.dumps(record) + "\n")
@@ -759,25 +774,33 @@ def _receipts(folder: Path) -> dict[int, str]:
 
 def encode_task(folder: Path, render_job: str, token: str | None) -> int:
     """The verify-and-encode job: write ``result.json`` with its outcome whatever happens."""
+    started = time.time()
     try:
         message = _verify_and_encode(folder, render_job, token)
     except MoviecError as error:
-        _result(folder, int(error.code), str(error))
+        _result(folder, int(error.code), str(error), started)
         raise
     except KeyboardInterrupt:
-        _result(folder, int(ExitCode.INTERRUPTED), "the encode job was stopped (cancelled?)")
+        message = "the encode job was stopped (cancelled?)"
+        _result(folder, int(ExitCode.INTERRUPTED), message, started)
         raise
     except BaseException as error:
-        _result(folder, int(ExitCode.FAILED), f"the encode job failed: {error}")
+        _result(folder, int(ExitCode.FAILED), f"the encode job failed: {error}", started)
         raise
-    _result(folder, int(ExitCode.OK), message)
+    _result(folder, int(ExitCode.OK), message, started)
     print(message, flush=True)
     return int(ExitCode.OK)
 
 
-def _result(folder: Path, code: int, message: str) -> None:
+def _result(folder: Path, code: int, message: str, started: float) -> None:
     with contextlib.suppress(OSError):
-        document = {"code": code, "message": message, "host": cache.this_host()}
+        document = {
+            "code": code,
+            "message": message,
+            "host": cache.this_host(),
+            "started": started,
+            "ended": time.time(),
+        }
         fsutil.write_text(folder / RESULT, json.dumps(document) + "\n")
 
 
