@@ -11,7 +11,7 @@ its real CPU count and memory, reached on the loopback address only. Client comm
         subprocess.run(["sbatch", "--wrap", "hostname"], env=env)
 
 or by hand: ``python tools/local_slurm.py DIR`` starts it and prints the ``export`` line,
-then waits until Ctrl-C.
+then waits until Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -205,6 +205,11 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         sys.stderr.write("usage: local_slurm.py DIR\n")
         return 2
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)  # also when started in the background (SIGINT ignored)
     try:
         with local_slurm(Path(argv[0])) as env:
             print(f"export SLURM_CONF={env['SLURM_CONF']}", flush=True)
