@@ -146,6 +146,27 @@ def test_a_cancelled_task_fails_the_encode_job_and_a_rerun_renders_only_what_is_
     assert len(frames) == 47
 
 
+def test_two_submissions_at_once_render_each_frame_once(
+    slurm: dict[str, str], write_scene: WriteScene, tmp_path: Path
+) -> None:
+    """Both submit every frame (neither sees the other's claims yet); the tasks claim frames
+    before rendering them, so each frame is rendered by one task of one submission."""
+    scene = write_scene(orbit=8)
+    cache = tmp_path / "cache"
+    args = ["build", str(scene), "--cache-dir", str(cache), "--executor", "slurm"]
+    first = moviec(*args, "--tasks", "2")
+    second = moviec(*args, "--tasks", "3")
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert "13 to render" in first.stdout and "13 to render" in second.stdout
+    jobs = [submitted(first.stdout), submitted(second.stdout)]
+    for _, encode_job, _ in jobs:
+        assert wait_ended(encode_job, slurm) == "COMPLETED"
+    rendered = rendered_by_tasks(jobs[0][2]) + rendered_by_tasks(jobs[1][2])
+    assert sorted(rendered) == list(range(13))
+    _, frames = decode(tmp_path / "movie.mp4")
+    assert len(frames) == 15
+
+
 def test_mpi_ranks_of_a_task_run_under_srun(
     slurm: dict[str, str], write_scene: WriteScene, tmp_path: Path
 ) -> None:
