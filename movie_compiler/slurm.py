@@ -111,8 +111,9 @@ class Submission:
     frame_paths: dict[str, str]
     """Frame -> its PNG relative to ``frames_root``, for the frames of the windows."""
     jobs: dict[str, str] = field(default_factory=dict)
-
     name: str = ""
+    frame_range: str | None = None
+    """``--frames`` of the submission, if any."""
 
     def write(self, folder: Path) -> None:
         fsutil.write_text(folder / SUBMISSION, json.dumps(asdict(self), indent=1) + "\n")
@@ -148,6 +149,8 @@ class Submission:
             words += ["--set", override]
         if self.cache_dir:
             words += ["--cache-dir", self.cache_dir]
+        if self.frame_range:
+            words += ["--frames", self.frame_range]
         return shlex.join([*words, "--executor", "slurm"])
 
     def paths(self, frames: Sequence[int]) -> dict[int, Path]:
@@ -393,6 +396,7 @@ def submit(
             for f in window_frames
         },
         name=name,
+        frame_range=frame_range,
     )
     submission.write(folder)
     scripts = write_scripts(submission, folder, cluster, loaded)
