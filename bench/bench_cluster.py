@@ -1,7 +1,7 @@
 """What the Slurm executor costs, measured here, and what it would gain on K nodes.
 
     .venv/bin/python bench/bench_cluster.py [--frames 48] [--size 320x180] [--work DIR]
-        [--json FILE] [--vervet-load SECONDS]
+        [--json FILE] [--vervet-load SECONDS] [--vervet-hash SECONDS] [--from JSON]
 
 As root, on a private single-node Slurm (tools/local_slurm.py) with the MNI152 volume made as
 ``make demo`` makes it, it measures:
@@ -225,6 +225,95 @@ def table(
     return rows
 
 
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    """Everything measured on the local Slurm (see the module's docstring)."""
+    work = args.work or Path(tempfile.mkdtemp(prefix="moviec-bench-cluster-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"work folder {work}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    load_before = os.getloadavg()[0]
+    with local_slurm(work / "slurm") as env:
+        latency = submission_latency(env, work)
+        data = make_data(work, env)
+        scene = scene_for(work, data, "demo", args.frames)
+        one = slurm_build(scene, work / "cache-1", 1, args.frames, args.size, env)
+        two = slurm_build(scene, work / "cache-2", 2, args.frames, args.size, env)
+        frame_hd = local_frames(scene, work / "cache-hd", "1920x1080", 2, env)
+        png_hd = next((work / "cache-hd").glob("frames/*/000000.png"))
+        enc_4k = encode_per_frame(png_hd, 12, work, env)
+    if args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return {
+        "frames": args.frames,
+        "size": args.size,
+        "latency": latency,
+        "fixed": {
+            "submit": latency["submit"],
+            "dependency": latency["dependency"],
+            "task": statistics.median(one["task_fixed"]),
+            "encode": one["encode_job"],
+        },
+        "k1": one,
+        "k2": two,
+        "frame_hd": frame_hd,
+        "frame_4k": 4 * frame_hd,
+        "encode_4k": enc_4k,
+        "load_average": [load_before, os.getloadavg()[0]],
+    }
+
+
+def report(measured: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    """Print the measurements and the predictions; return the predictions."""
+    fixed, one, two = measured["fixed"], measured["k1"], measured["k2"]
+    frames, size = measured["frames"], measured["size"]
+    latency = measured["latency"]
+    print(f"submission to start {latency['submit']:.2f} s; end of a job to the start of its "
+          f"dependant {latency['dependency']:.2f} s (medians of 5)")  # fmt: skip
+    print(f"measured at {size}, {frames} frames, one CPU per task (load average "
+          f"{measured['load_average'][0]:.1f} before, {measured['load_average'][1]:.1f} after, "
+          f"on {os.cpu_count()} cores):")  # fmt: skip
+    print(f"  K=1: wall {one['wall']:.1f} s; task fixed cost {fixed['task']:.1f} s (moviec, "
+          f"probe, Xvfb, pvbatch start-up, data load); {one['frame']:.2f} s per frame; "
+          f"encode job {fixed['encode']:.1f} s")  # fmt: skip
+    predicted_one = predict(fixed, frames, one["frame"], 0.0, 1)
+    predicted = predict(fixed, frames, one["frame"], 0.0, 2)
+    print(f"  K=2: wall {two['wall']:.1f} s (model {predicted:.1f} s); speed-up "
+          f"{one['wall'] / two['wall']:.2f} (model {predicted_one / predicted:.2f}); task fixed "
+          f"costs {', '.join(f'{t:.1f}' for t in two['task_fixed'])} s; "
+          f"{two['frame']:.2f} s per frame")  # fmt: skip
+    print(f"  1920x1080: {measured['frame_hd']:.1f} s per frame (local build); 3840x2160 taken "
+          f"as 4x: {measured['frame_4k']:.1f} s; ffmpeg {measured['encode_4k']:.3f} s per "
+          "3840x2160 frame")  # fmt: skip
+    width, height = (int(n) for n in size.split("x"))
+    rows = {
+        "demo": table(
+            "demo (640 x 360; frame and encode costs scaled by pixels)",
+            fixed,
+            200,
+            one["frame"] * (640 * 360) / (width * height),
+            measured["encode_4k"] * (640 * 360) / (3840 * 2160),
+        ),
+        "vervet": table(
+            f"seed's movie (3840 x 2160; data load {args.vervet_load:.0f} s per task; the "
+            f"first encode hashes the 200 GB input, {args.vervet_hash:.0f} s)",
+            {
+                **fixed,
+                "task": fixed["task"] + args.vervet_load,
+                "encode": fixed["encode"] + args.vervet_hash,
+            },
+            300,
+            measured["frame_4k"],
+            measured["encode_4k"],
+        ),
+    }
+    print(
+        "\nEfficiency falls below 0.9 where a task's frames no longer dwarf the fixed costs: "
+        "submission, the task's start-up and data load, the dependency, and above all the "
+        "encode job, which one node runs alone (F x encode, and the first build's input "
+        "hashing, do not shrink with K)."
+    )
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--frames", type=int, default=48)
@@ -233,67 +322,19 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "cluster.json")
     parser.add_argument("--vervet-load", type=float, default=10.0)
     parser.add_argument("--vervet-hash", type=float, default=200.0)
+    parser.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        help="predict from the measurements in this JSON file (of an earlier run) instead",
+    )
     args = parser.parse_args()
-    work = args.work or Path(tempfile.mkdtemp(prefix="moviec-bench-cluster-"))
-    work.mkdir(parents=True, exist_ok=True)
-    print(f"work folder {work}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    with local_slurm(work / "slurm") as env:
-        latency = submission_latency(env, work)
-        print(f"submission to start {latency['submit']:.2f} s; end to dependant start "
-              f"{latency['dependency']:.2f} s (median of 5)")  # fmt: skip
-        data = make_data(work, env)
-        scene = scene_for(work, data, "demo", args.frames)
-        one = slurm_build(scene, work / "cache-1", 1, args.frames, args.size, env)
-        two = slurm_build(scene, work / "cache-2", 2, args.frames, args.size, env)
-        frame_hd = local_frames(scene, work / "cache-hd", "1920x1080", 2, env)
-        frame_4k = 4 * frame_hd
-        png_hd = next((work / "cache-hd").glob("frames/*/000000.png"))
-        enc_4k = encode_per_frame(png_hd, 12, work, env)
-    fixed = {
-        "submit": latency["submit"],
-        "dependency": latency["dependency"],
-        "task": statistics.median(one["task_fixed"]),
-        "encode": one["encode_job"],
-    }
-    print(f"\nmeasured at {args.size}, {args.frames} frames, one CPU per task:")
-    print(f"  K=1: wall {one['wall']:.1f} s, task fixed cost {fixed['task']:.1f} s, "
-          f"{one['frame']:.2f} s per frame, encode job {one['encode_job']:.1f} s")  # fmt: skip
-    predicted = predict(fixed, args.frames, one["frame"], 0.0, 2)
-    print(f"  K=2: wall {two['wall']:.1f} s (predicted {predicted:.1f} s), speed-up "
-          f"{one['wall'] / two['wall']:.2f} (predicted "
-          f"{predict(fixed, args.frames, one['frame'], 0.0, 1) / predicted:.2f}); task fixed "
-          f"costs {', '.join(f'{t:.1f}' for t in two['task_fixed'])} s")  # fmt: skip
-    print(f"  at 1920x1080: {frame_hd:.2f} s per frame (local build); 3840x2160 taken as 4x: "
-          f"{frame_4k:.1f} s; "
-          f"ffmpeg {enc_4k:.3f} s per frame")  # fmt: skip
-    scale = frame_4k / one["frame"]
-    demo_frame = (
-        one["frame"] * (640 * 360) / int(args.size.split("x")[0]) / int(args.size.split("x")[1])
-    )
-    rows = {
-        "demo": table("demo (640 x 360, frame cost scaled by pixels)", fixed, 200, demo_frame, 0.0),
-        "vervet": table(
-            "seed's movie (3840 x 2160)",
-            {**fixed, "task": fixed["task"] + args.vervet_load},
-            300,
-            frame_4k,
-            enc_4k,
-        ),
-    }
-    print(
-        "\nScaling stops where ceil(F/K) x frame is no longer large against the fixed costs "
-        "(submission, task start-up and data load, the dependency, and the encode job, which "
-        "one node does alone: F x encode does not shrink with K)."
-    )
-    document = {
-        "latency": latency, "fixed": fixed, "k1": one, "k2": two, "frame_4k": frame_4k,
-        "frame_hd": frame_hd, "encode_4k": enc_4k, "scale_4k": scale, "predicted": rows,
-        "load_average": os.getloadavg()[0],
-    }  # fmt: skip
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(document, indent=1) + "\n")
-    if args.work is None:
-        shutil.rmtree(work, ignore_errors=True)
+    measured = json.loads(args.source.read_text())["measured"] if args.source else measure(args)
+    rows = report(measured, args)
+    if not args.source:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        document = {"measured": measured, "predicted": rows}
+        args.json.write_text(json.dumps(document, indent=1) + "\n")
     return 0
 
 
