@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -220,17 +221,33 @@ def test_the_encode_job_sees_none_of_the_tasks_frames(
 def test_a_scene_edited_after_submission_is_not_encoded(
     slurm: dict[str, str], write_scene: WriteScene, tmp_path: Path
 ) -> None:
+    """--wait exits with the encode job's result: here 4, and its one-line message."""
     scene = write_scene(orbit=2)
     cache = tmp_path / "cache"
     args = ["build", str(scene), "--cache-dir", str(cache), "--executor", "slurm"]
-    first = moviec(*args)
-    assert first.returncode == 0, first.stderr
-    _, encode_job, folder = submitted(first.stdout)
+    waiting = subprocess.Popen(
+        [sys.executable, "-m", "movie_compiler", *args, "--wait"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not any(
+        json.loads(p.read_text()).get("jobs", {}).get("encode")
+        for p in cache.glob("builds/*/slurm/*/submission.json")
+    ):
+        assert time.monotonic() < deadline and waiting.poll() is None
+        time.sleep(0.05)
     scene.write_text(scene.read_text().replace('title = "test"', 'title = "edited"'))
-    assert wait_ended(encode_job, slurm) == "FAILED"
-    result = json.loads((folder / "result.json").read_text())
-    assert result["code"] == 4
-    assert result["message"].startswith(f"{scene} changed after submission at "), result
+    stdout, stderr = waiting.communicate(timeout=300)
+    assert waiting.returncode == 4, stdout + stderr
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith(f"{scene} changed after submission at "), stderr
+    assert last.endswith(f"build again to render what the edit changed: moviec build {scene} "
+                         f"--cache-dir {cache} --executor slurm")  # fmt: skip
+    _, encode_job, folder = submitted(stdout)
+    assert state(encode_job, slurm) == "FAILED"
+    assert json.loads((folder / "result.json").read_text())["code"] == 4
     assert not (tmp_path / "movie.mp4").exists()
     # The frames are kept: the edit (a title) changed no frame, so nothing is rendered again.
     rerun = moviec(*args, "--wait")
