@@ -100,10 +100,10 @@ def prepare(loaded: LoadedScene, *, cache_dir: Path | None = None, ranks: int = 
     """Plan every frame, find ParaView and choose the renderer, describe the dataset, key each
     shot by what makes its frames, and write the script and plan into the build folder."""
     space = workspace(loaded, cache_dir)
-    frames_plan = plan(loaded.scene)
     info = paraview.probe()
     renderer = choose_renderer(loaded, info)
     description = dataset.write_description(loaded, space.build_dir / generate.DATASET_NAME)
+    frames_plan = plan(loaded.scene, dataset.extent(description))
     keys = cache.scene_keys(
         loaded,
         frames_plan,

@@ -109,6 +109,7 @@ def _sections(loaded: LoadedScene) -> dict[str, str]:
                     "volume.renderer, in order of preference",
                 ),
                 assignment("SHADE", volume.shade, "volume.shade"),
+                assignment("VOLUME_VISIBLE", volume.visible, "volume.visible"),
                 assignment(
                     "OPACITY_UNIT_DISTANCE",
                     volume.opacity_unit_distance,

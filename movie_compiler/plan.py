@@ -17,14 +17,24 @@ movie plays at ``fps / S``: the same motion and duration with fewer frames.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from movie_compiler.camera import easing, motion, vec
+from movie_compiler.camera import easing, framing, motion, vec
 from movie_compiler.camera.motion import Knot, Pose
 from movie_compiler.camera.timing import Timing
-from movie_compiler.config.model import Dolly, Flight, Hold, Orbit, Scene, ShotBase
+from movie_compiler.camera.vec import Vec
+from movie_compiler.config.model import (
+    CameraState,
+    Dolly,
+    Flight,
+    Hold,
+    Keyframe,
+    Orbit,
+    Scene,
+    ShotBase,
+)
 from movie_compiler.state import TRACKS, FrameState, frame_state
 
 
@@ -123,13 +133,18 @@ def shot_frames(shot: ShotBase, fps: float) -> int:
     return max(1, frames_in(shot.seconds, fps))
 
 
-def plan(scene: Scene) -> Plan:
-    """Plan every frame of ``scene``."""
+def plan(scene: Scene, extent: Vec | None = None) -> Plan:
+    """Plan every frame of ``scene``. ``extent``: the volume's half extents after the
+    normalisation (from the data; cameras placed by ``fit`` need it), or None for the cube
+    that holds any volume."""
     cam = scene.camera
     orthographic = cam.projection == "orthographic"
-    pose = motion.make_pose(
-        cam.position, cam.focal_point, cam.view_up, cam.view_angle, cam.parallel_scale
+    place = Placement(
+        extent or framing.UNIT_CUBE,
+        scene.movie.resolution[0] / scene.movie.resolution[1],
+        orthographic,
     )
+    pose = place(cam, cam.view_up, cam.view_angle, cam.parallel_scale)
     volume = {name: track.initial(scene.volume) for name, track in TRACKS.items()}
     shots: list[PlannedShot] = []
     first = 0
@@ -137,12 +152,10 @@ def plan(scene: Scene) -> Plan:
         start = pose
         if shot.start is not None:
             s = shot.start
-            start = motion.make_pose(
-                s.position, s.focal_point, s.view_up, s.view_angle, pose.parallel_scale
-            )
+            start = place(s, s.view_up, s.view_angle, pose.parallel_scale)
         count = shot_frames(shot, scene.movie.fps)
         times = [k / count for k in range(count)]
-        camera = _camera_path(shot, start)
+        camera = _camera_path(shot, start, place)
         tracks = {name: _volume_track(shot, name, value) for name, value in volume.items()}
         poses = tuple(camera(t) for t in times)
         states = tuple(
@@ -175,12 +188,44 @@ def plan(scene: Scene) -> Plan:
     )
 
 
-def _camera_path(shot: ShotBase, start: Pose) -> Callable[[float], Pose]:
+@dataclass(frozen=True)
+class Placement:
+    """Turns a camera of the scene (a position, or a direction and a fit) into a pose."""
+
+    extent: Vec
+    aspect: float
+    orthographic: bool
+
+    def __call__(
+        self,
+        camera: CameraState | Keyframe,
+        view_up: Sequence[float],
+        view_angle: float,
+        parallel_scale: float | None,
+    ) -> Pose:
+        assert camera.focal_point is not None
+        focal = vec.vec(camera.focal_point)
+        if camera.position is not None:
+            return motion.make_pose(camera.position, focal, view_up, view_angle, parallel_scale)
+        assert camera.direction is not None and camera.fit is not None
+        direction = vec.unit(vec.vec(camera.direction))
+        distance = framing.fit_distance(
+            direction, view_up, focal, view_angle, camera.fit, self.aspect, self.extent
+        )
+        if self.orthographic:
+            parallel_scale = framing.fit_scale(
+                direction, view_up, focal, camera.fit, self.aspect, self.extent
+            )
+        position = vec.sub(focal, vec.scale(direction, distance))
+        return motion.make_pose(position, focal, view_up, view_angle, parallel_scale)
+
+
+def _camera_path(shot: ShotBase, start: Pose, place: Placement) -> Callable[[float], Pose]:
     """The shot's camera as a function of its time from 0 to 1."""
     if isinstance(shot, Flight):
-        knots = _knots(shot, start)
+        knots = _knots(shot, start, place)
         path = motion.FlightPath(knots, spline=shot.interpolation == "spline")
-        camera_keys = [k for k in shot.keyframes if k.position is not None]
+        camera_keys = [k for k in shot.keyframes if k.places_camera()]
         arrivals = camera_keys if len(knots) > len(camera_keys) else camera_keys[1:]
         timing = Timing([k.at for k in knots], shot.easing, [k.easing for k in arrivals])
         return lambda t: path(timing(t))
@@ -224,24 +269,26 @@ def _volume_track(shot: ShotBase, name: str, start: Any) -> Callable[[float], An
     return value
 
 
-def _knots(shot: Flight, start: Pose) -> list[Knot]:
-    keyframes = [k for k in shot.keyframes if k.position is not None]
+def _knots(shot: Flight, start: Pose, place: Placement) -> list[Knot]:
+    keyframes = [k for k in shot.keyframes if k.places_camera()]
     knots = [] if keyframes[0].at == 0.0 else [Knot(0.0, start)]
     previous = start
     for keyframe in keyframes:
-        assert keyframe.position is not None and keyframe.focal_point is not None
-        position, focal = vec.vec(keyframe.position), vec.vec(keyframe.focal_point)
-        up = (
-            vec.vec(keyframe.view_up)
-            if keyframe.view_up is not None
-            else motion.carry_up(previous, position, focal)
-        )
+        assert keyframe.focal_point is not None
+        focal = vec.vec(keyframe.focal_point)
+        if keyframe.view_up is not None:
+            up = vec.vec(keyframe.view_up)
+        elif keyframe.position is not None:
+            up = motion.carry_up(previous, vec.vec(keyframe.position), focal)
+        else:
+            assert keyframe.direction is not None
+            up = motion.carry_up(previous, vec.sub(focal, vec.vec(keyframe.direction)), focal)
         angle = keyframe.view_angle if keyframe.view_angle is not None else previous.view_angle
         scale = (
             keyframe.parallel_scale
             if keyframe.parallel_scale is not None
             else previous.parallel_scale
         )
-        previous = motion.make_pose(position, focal, up, angle, scale)
+        previous = place(keyframe, up, angle, scale)
         knots.append(Knot(keyframe.at, previous))
     return knots

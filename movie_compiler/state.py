@@ -8,9 +8,9 @@ needs to know the tracks by name: a new animated property adds an entry to :data
 (and a setter in the script), and the rest follows.
 
 Each track interpolates in its own way (:data:`TRACKS`): transfer functions by resampling
-both point sets onto the union of their scalars, planes by turning the normal on the sphere
-and moving the offset linearly, boxes and scalars linearly. The camera is a track too, but
-its values come from the shot's motion (:mod:`movie_compiler.camera.motion`).
+both point sets onto the union of their scalars, planes (a clip, slices) by turning the normal
+on the sphere and moving the offset linearly, boxes and scalars linearly. The camera is a
+track too, but its values come from the shot's motion (:mod:`movie_compiler.camera.motion`).
 """
 
 from __future__ import annotations
@@ -185,15 +185,16 @@ TRACKS: dict[str, Track] = {
         plane_value,
         _mix_or_open(mix_plane, lambda p: open_plane(p["normal"])),
     ),
+    "slices": Track(
+        lambda v: [plane_value(p) for p in v.slices],
+        lambda planes: [plane_value(p) for p in planes],
+        lambda a, b, s: [mix_plane(x, y, s) for x, y in zip(a, b, strict=True)],
+    ),
     "box": Track(lambda v: box_value(v.box), box_value, _mix_or_open(mix_box, lambda _: WHOLE_BOX)),
 }
 """The volume's animated properties, by the keyframe key that animates each."""
 
 
 def frame_state(camera: Mapping[str, Any], volume: Mapping[str, Value]) -> FrameState:
-    """What the script sets for one frame: the camera, and the volume's tracks with the
-    opacity scale applied to the opacity points (ParaView receives one opacity function)."""
-    values = dict(volume)
-    scale = values.pop("opacity_scale")
-    values["opacity"] = [[p[0], p[1] * scale, *p[2:]] for p in values["opacity"]]
-    return FrameState({"camera": dict(camera), **values})
+    """What the script sets for one frame: the camera and the volume's tracks."""
+    return FrameState({"camera": dict(camera), **volume})

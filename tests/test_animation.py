@@ -153,3 +153,20 @@ def test_transfer_function_keyframes_render_frames_with_the_same_camera(
     assert first[shown][:, 1].mean() > 30  # the template's colours have green in them
     assert second[shown][:, 1].max() < 3  # red only: green and blue are gone
     assert second[shown][:, 0].mean() > 30
+
+
+def test_slices_alone_move_along_their_normal(mni_h5: Path, tmp_path: Path) -> None:
+    """One plane facing the camera, the volume hidden: an opaque cut through the brain that
+    changes as it moves from the back to the middle."""
+    frames = build(
+        tmp_path,
+        mni_h5,
+        volume="visible = false\nslices = [{ normal = [0, 0, 1], offset = -0.3 }]",
+        keyframes="[{ at = 1, slices = [{ normal = [0, 0, 1], offset = 0.3 }] }]",
+        frames=3,
+    )
+    # Offsets -0.3, -0.1 and 0.1 along z, which the brain spans from about -0.42 to 0.42:
+    # a small section near its base, then larger ones near the middle.
+    sizes = [int(content(frame).sum()) for frame in frames]
+    assert 300 < sizes[0] < sizes[1] / 4, sizes
+    assert sizes[2] > 2000 and (frames[1] != frames[2]).any(), sizes

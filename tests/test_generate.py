@@ -110,6 +110,7 @@ def test_script_constants(tmp_path: Path) -> None:
         "PROJECTION": "orthographic",
         "RENDERERS": ["OSPRay Based", "GPU Based", "Smart"],
         "SHADE": True,
+        "VOLUME_VISIBLE": True,
         "OPACITY_UNIT_DISTANCE": 0.02,
         "COLOR_SPACE": "Lab",
     }
@@ -187,7 +188,15 @@ def test_plan_document_matches_the_plan(tmp_path: Path) -> None:
     assert document["frames"][17] == dict(frames.state(17))
     assert document["frames"][17]["camera"] == frames.camera(17)
     assert all(frame["camera"]["parallel_scale"] == 0.6 for frame in document["frames"])
-    assert set(document["frames"][0]) == {"camera", "colors", "opacity", "clip", "box"}
+    assert set(document["frames"][0]) == {
+        "camera",
+        "colors",
+        "opacity",
+        "opacity_scale",
+        "clip",
+        "box",
+        "slices",
+    }
 
 
 # -- moviec compile ---------------------------------------------------------------------------

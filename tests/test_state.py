@@ -69,19 +69,6 @@ def test_no_box_stands_for_the_whole_volume() -> None:
     assert mix(None, small, 0.5) == {"min": [-0.3] * 3, "max": [0.3] * 3}
 
 
-def test_the_opacity_scale_multiplies_the_opacity_points() -> None:
-    volume = {
-        "colors": [[0.0, 0, 0, 0]],
-        "opacity": [[0.0, 0.2, 0.5, 0.0], [9.0, 0.8, 0.4, 0.1]],
-        "opacity_scale": 0.5,
-        "clip": None,
-        "box": None,
-    }
-    frame = state.frame_state({"position": [0, 0, 1]}, volume)
-    assert frame["opacity"] == [[0.0, 0.1, 0.5, 0.0], [9.0, 0.4, 0.4, 0.1]]
-    assert "opacity_scale" not in frame
-
-
 def test_frame_states_compare_as_a_whole() -> None:
     a = FrameState({"camera": {"x": 1}, "colors": [[0, 1, 1, 1]]})
     b = FrameState({"colors": [[0, 1, 1, 1]], "camera": {"x": 1}})
@@ -103,7 +90,7 @@ def test_tracks_carry_over_from_shot_to_shot(write_scene: WriteScene) -> None:
         {"type": "orbit", "frames": 4},
     ]
     frames = plan_of(write_scene, shots=shots)
-    tops = [frames.state(i)["opacity"][-1][1] for i in range(8)]
+    tops = [frames.state(i)["opacity_scale"] for i in range(8)]
     assert tops == [1.0, 0.75, 0.5, 0.25, 0.0, 0.0, 0.0, 0.0]
 
 
@@ -198,6 +185,7 @@ PIXEL_CHANGES = [
     "volume.opacity_scale=0.5",
     "volume.clip={normal = [1.0, 0.0, 0.0]}",
     "volume.box={min = [-0.2, -0.2, -0.2], max = [0.2, 0.2, 0.2]}",
+    "volume.slices=[{normal = [0.0, 0.0, 1.0]}]",
     "camera.position=[0.0, 0.5, 2.0]",
     "camera.focal_point=[0.0, 0.1, 0.0]",
     "camera.view_up=[1.0, 1.0, 0.0]",
@@ -266,6 +254,7 @@ TRACK_CHANGES = {
     "clip": {"clip": {"normal": [0.0, 1.0, 0.0], "offset": 0.1}},
     "box": {"box": {"min": [-0.2, -0.2, -0.2], "max": [0.2, 0.2, 0.2]}},
 }
+SLICED = {"slices": [{"normal": [0.0, 1.0, 0.0], "offset": 0.0}]}
 
 
 def repeated(frames: Plan) -> tuple[list[int], list[tuple[int, int]]]:
@@ -274,7 +263,7 @@ def repeated(frames: Plan) -> tuple[list[int], list[tuple[int, int]]]:
     return FrameCache(Path("/nonexistent")).duplicates(frames, keys, every, every)
 
 
-@pytest.mark.parametrize("track", list(TRACK_CHANGES))
+@pytest.mark.parametrize("track", [*TRACK_CHANGES, "slices"])
 def test_same_camera_other_volume_state_is_rendered(write_scene: WriteScene, track: str) -> None:
     """A hold whose keyframe jumps a track at its second frame: the camera never moves, but
     both frames are rendered."""
@@ -282,10 +271,11 @@ def test_same_camera_other_volume_state_is_rendered(write_scene: WriteScene, tra
         {
             "type": "hold",
             "frames": 2,
-            "keyframes": [{"at": 0.5, "easing": "ease-in", **TRACK_CHANGES[track]}],
+            "keyframes": [{"at": 0.5, "easing": "ease-in", **TRACK_CHANGES.get(track, SLICED)}],
         }
     ]
-    frames = plan_of(write_scene, shots=shots)
+    volume = {"slices": [{"normal": [0.0, 0.0, 1.0]}]} if track == "slices" else {}
+    frames = plan_of(write_scene, shots=shots, volume=volume)
     assert frames.camera(0) == frames.camera(1)
     assert repeated(frames) == ([0, 1], [])
 

@@ -98,7 +98,6 @@ def test_volume_keyframes_are_reached_at_their_time(write_scene: Any) -> None:
         }
     ]
     frames = plan(load_scene(write_scene(shots=shots)).scene)
-    scales = [s["opacity"][-1][1] for s in frames.shots[0].states]
-    top = frames.shots[0].states[0]["opacity"][-1][1]
-    assert scales[3] == 0.0 and scales[7] == top
-    assert scales[0] == top and all(b <= a for a, b in itertools.pairwise(scales[:4]))
+    scales = [s["opacity_scale"] for s in frames.shots[0].states]
+    assert scales[3] == 0.0 and scales[7] == 1.0
+    assert scales[0] == 1.0 and all(b <= a for a, b in itertools.pairwise(scales[:4]))

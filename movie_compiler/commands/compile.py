@@ -33,14 +33,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.output.exists() and not args.output.is_dir():
         raise InputError(f"{args.output}: is a file; -o names the folder to write into")
-    loaded = load_scene(args.scene, args.overrides, args.profile)
-    frames = plan(loaded.scene)
-    written = generate.write(args.output, loaded, frames)
-    log.info("wrote %s and %s", written["script"], written["plan"])
-    try:
-        from movie_compiler.data.dataset import write_description
+    from movie_compiler.data import dataset
 
-        description = write_description(loaded, args.output / generate.DATASET_NAME)
+    loaded = load_scene(args.scene, args.overrides, args.profile)
+    extent = None
+    try:
+        description = dataset.write_description(loaded, args.output / generate.DATASET_NAME)
     except MoviecError as error:
         log.warning(
             "no %s: %s (build writes it when the dataset is present)",
@@ -49,4 +47,8 @@ def run(args: argparse.Namespace) -> int:
         )
     else:
         log.info("wrote %s", description)
+        extent = dataset.extent(description)
+    frames = plan(loaded.scene, extent)
+    written = generate.write(args.output, loaded, frames)
+    log.info("wrote %s and %s", written["script"], written["plan"])
     return int(ExitCode.OK)

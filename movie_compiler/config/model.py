@@ -161,6 +161,11 @@ class Volume(Table):
     box: Box | None = None
     """Draw only what lies inside this box, a volume of interest; keyframes grow or shrink
     it."""
+    slices: list[Plane] = Field(default_factory=list)
+    """Planes through the volume, drawn opaque and coloured by `colors` (a slice filter per
+    plane); keyframes move them. With `visible = false` they are shown alone."""
+    visible: Flag = True
+    """Draw the volume; `false` shows only the slices."""
     opacity_unit_distance: Positive | None = None
     """Distance, in normalised world units, over which a sample of opacity 1 hides what is
     behind it. Default: ParaView's estimate from the data (it depends on the subsample, so set
@@ -168,11 +173,20 @@ class Volume(Table):
 
 
 class CameraState(Table):
-    """A camera: where it is, what it looks at, which way is up."""
+    """A camera: where it is (or the way it looks and how much of the frame the volume fills),
+    what it looks at, which way is up."""
 
-    position: Vec3
+    position: Vec3 | None = None
     """Camera position in normalised world coordinates (the dataset's longest physical axis
-    spans 1.0, centred at the origin)."""
+    spans 1.0, centred at the origin). Or give `direction` and `fit` instead."""
+    direction: Vec3 | None = None
+    """The way the camera looks (towards `focal_point`), instead of a position: the camera is
+    placed along it at the distance where the volume fills `fit` of the frame."""
+    fit: Annotated[Number, Field(gt=0.0, le=10.0)] | None = None
+    """With `direction`: how much of the frame the volume's bounding box fills, 0.9 for 90 %
+    of the height or width, whichever is tighter (computed from the data's bounds and the view
+    angle, without ParaView; in orthographic projection it sets the zoom). Where the data is
+    not at hand (`moviec compile` without it), the cube that holds any volume is framed."""
     focal_point: Vec3 = (0.0, 0.0, 0.0)
     """Point the camera looks at."""
     view_up: Vec3 = (0.0, 1.0, 0.0)
@@ -206,6 +220,10 @@ class Keyframe(Table):
     last segment (how the motion starts and stops)."""
     position: Vec3 | None = None
     """Camera position (flights only; given with `focal_point`)."""
+    direction: Vec3 | None = None
+    """The way the camera looks, with `fit`, instead of `position` (flights only)."""
+    fit: Annotated[Number, Field(gt=0.0, le=10.0)] | None = None
+    """With `direction`: how much of the frame the volume fills (as `camera.fit`)."""
     focal_point: Vec3 | None = None
     """Point the camera looks at (flights only; given with `position`)."""
     view_up: Vec3 | None = None
@@ -226,15 +244,29 @@ class Keyframe(Table):
     clips nothing."""
     box: Box | None = None
     """Box reached here (as `volume.box`). From no box, it starts around the whole volume."""
+    slices: list[Plane] | None = None
+    """Slice planes reached here, one for each of `volume.slices`, in the same order."""
 
     def camera_keys(self) -> list[str]:
         """The camera keys this keyframe gives."""
-        keys = ("position", "focal_point", "view_up", "view_angle", "parallel_scale")
+        keys = (
+            "position",
+            "direction",
+            "fit",
+            "focal_point",
+            "view_up",
+            "view_angle",
+            "parallel_scale",
+        )
         return [key for key in keys if getattr(self, key) is not None]
+
+    def places_camera(self) -> bool:
+        """Whether this keyframe says where the camera is (a position, or a direction)."""
+        return self.position is not None or self.direction is not None
 
     def volume_keys(self) -> list[str]:
         """The volume keys this keyframe gives."""
-        keys = ("colors", "opacity", "opacity_scale", "clip", "box")
+        keys = ("colors", "opacity", "opacity_scale", "clip", "box", "slices")
         return [key for key in keys if getattr(self, key) is not None]
 
 

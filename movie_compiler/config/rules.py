@@ -114,6 +114,9 @@ def _volume(scene: Scene) -> Iterator[Finding]:
     yield from _points(("volume",), "colors", volume.colors, scene.dataset.dtype)
     yield from _points(("volume",), "opacity", volume.opacity, scene.dataset.dtype)
     yield from _plane_and_box(("volume",), volume.clip, volume.box)
+    yield from _slices(("volume",), volume.slices)
+    if not volume.visible and not volume.slices:
+        yield (("volume", "visible"), "false hides the volume: give volume.slices to show")
 
 
 def _points(
@@ -181,23 +184,46 @@ def _plane_and_box(path: KeyPath, clip: Plane | None, box: Box | None) -> Iterat
                 )
 
 
+def _placement(path: KeyPath, camera: CameraState | Keyframe) -> Iterator[Finding]:
+    """A camera is placed by its position, or by a direction and a fit."""
+    if camera.position is not None and camera.direction is not None:
+        yield ((*path, "direction"), "give position or direction (with fit), not both")
+    elif camera.position is None and camera.direction is None:
+        yield (path, "give position, or direction and fit")
+    if camera.direction is not None and camera.fit is None:
+        yield ((*path, "direction"), "give fit with direction (how much of the frame to fill)")
+    if camera.fit is not None and camera.direction is None:
+        yield ((*path, "fit"), "goes with direction, instead of position")
+
+
 def _camera(path: KeyPath, camera: CameraState | Keyframe) -> Iterator[Finding]:
-    assert camera.position is not None and camera.focal_point is not None
-    direction = vec.sub(vec.vec(camera.focal_point), vec.vec(camera.position))
-    if vec.norm(direction) == 0.0:
-        yield (
-            (*path, "focal_point"),
-            f"must differ from position {_fmt(vec.vec(camera.position))}",
-        )
+    placement = list(_placement(path, camera))
+    yield from placement
+    if placement or camera.focal_point is None:
         return
+    if camera.position is not None:
+        view = vec.sub(vec.vec(camera.focal_point), vec.vec(camera.position))
+        if vec.norm(view) == 0.0:
+            yield (
+                (*path, "focal_point"),
+                f"must differ from position {_fmt(vec.vec(camera.position))}",
+            )
+            return
+        named = f"focal_point - position = {_fmt(view)}"
+    else:
+        assert camera.direction is not None
+        view = vec.vec(camera.direction)
+        if vec.norm(view) == 0.0:
+            yield ((*path, "direction"), "must not be zero")
+            return
+        named = f"direction = {_fmt(view)}"
     if camera.view_up is not None:
         if vec.norm(vec.vec(camera.view_up)) == 0.0:
             yield ((*path, "view_up"), "must not be zero")
-        elif vec.parallel(direction, vec.vec(camera.view_up)):
+        elif vec.parallel(view, vec.vec(camera.view_up)):
             yield (
                 (*path, "view_up"),
-                f"{_fmt(vec.vec(camera.view_up))} is parallel to the view direction "
-                f"(focal_point - position = {_fmt(direction)})",
+                f"{_fmt(vec.vec(camera.view_up))} is parallel to the view direction ({named})",
             )
 
 
@@ -208,6 +234,12 @@ def _projection(scene: Scene) -> Iterator[Finding]:
             ("camera", "parallel_scale"),
             f'only with projection = "orthographic" (projection = "{camera.projection}")',
         )
+
+
+def _slices(path: KeyPath, planes: Sequence[Plane]) -> Iterator[Finding]:
+    for index, plane in enumerate(planes):
+        if vec.norm(vec.vec(plane.normal)) == 0.0:
+            yield ((*path, "slices", index, "normal"), "must not be zero")
 
 
 def _clip_normals(scene: Scene) -> Iterator[Finding]:
@@ -272,7 +304,7 @@ def _keyframes(path: KeyPath, shot: ShotBase, scene: Scene) -> Iterator[Finding]
             yield (
                 kpath,
                 "animates nothing: give a camera (flights), colors, opacity, opacity_scale, "
-                "clip or box",
+                "clip, box or slices",
             )
         if camera_keys and not isinstance(shot, Flight):
             yield (
@@ -287,13 +319,22 @@ def _keyframes(path: KeyPath, shot: ShotBase, scene: Scene) -> Iterator[Finding]
         if keyframe.opacity is not None:
             yield from _points(kpath, "opacity", keyframe.opacity, scene.dataset.dtype)
         yield from _plane_and_box(kpath, keyframe.clip, keyframe.box)
+        if keyframe.slices is not None:
+            yield from _slices(kpath, keyframe.slices)
+            count = len(scene.volume.slices)
+            if len(keyframe.slices) != count:
+                yield (
+                    (*kpath, "slices"),
+                    f"gives {len(keyframe.slices)} planes for the {count} of volume.slices: a "
+                    "keyframe moves the slices, one plane for each, in the same order",
+                )
     if not isinstance(shot, Flight):
         return
-    cameras = [k for k, keyframe in enumerate(frames) if keyframe.position is not None]
+    cameras = [k for k, keyframe in enumerate(frames) if keyframe.places_camera()]
     if not cameras:
         yield (
             (*path, "keyframes"),
-            "a flight needs a keyframe with position and focal_point",
+            "a flight needs a keyframe with position (or direction and fit) and focal_point",
         )
         return
     last = cameras[-1]
@@ -310,19 +351,17 @@ def _keyframes(path: KeyPath, shot: ShotBase, scene: Scene) -> Iterator[Finding]
 
 
 def _camera_keyframe(kpath: KeyPath, keyframe: Keyframe, scene: Scene) -> Iterator[Finding]:
-    if keyframe.position is None or keyframe.focal_point is None:
-        given, missing = (
-            ("position", "focal_point")
-            if keyframe.position is not None
-            else ("focal_point", "position")
-        )
-        if keyframe.position is None and keyframe.focal_point is None:
+    if keyframe.focal_point is None:
+        if keyframe.places_camera():
+            given = "position" if keyframe.position is not None else "direction"
+            yield ((*kpath, given), f"give focal_point with {given}")
+        else:
             yield (
                 (*kpath, keyframe.camera_keys()[0]),
-                "a camera keyframe gives position and focal_point",
+                "a camera keyframe gives position (or direction and fit) and focal_point",
             )
-        else:
-            yield ((*kpath, given), f"give {missing} with {given}")
+    elif not keyframe.places_camera():
+        yield ((*kpath, "focal_point"), "give position (or direction and fit) with focal_point")
     else:
         yield from _camera(kpath, keyframe)
     if keyframe.parallel_scale is not None and scene.camera.projection != "orthographic":

@@ -15,11 +15,13 @@ Every problem is located at the scene key it concerns.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from movie_compiler import fsutil
+from movie_compiler.camera import framing
 from movie_compiler.config.load import LoadedScene
 from movie_compiler.config.rules import XDMF_SUFFIXES
 from movie_compiler.data import xdmf
@@ -55,6 +57,16 @@ def write_description(loaded: LoadedScene, out_path: Path) -> Path:
         text = _located(loaded, lambda: xdmf.describe(selection, voxel_size, name, href))
     fsutil.write_text(out_path, text)
     return out_path
+
+
+def extent(description: Path) -> tuple[float, float, float] | None:
+    """Half extents of the volume after the render script's normalisation (the longest axis
+    spans 1.0), from the dataset description it reads; None where the grid is not one moviec
+    can measure (cameras placed by ``fit`` then frame the cube that holds any volume)."""
+    measured = xdmf.lengths(xdmf.parse(description))
+    if measured is None or min(measured) <= 0.0 or not all(map(math.isfinite, measured)):
+        return None
+    return framing.normalised_extent(measured)
 
 
 def check_data(loaded: LoadedScene) -> None:

@@ -176,6 +176,30 @@ def parse(path: Path) -> ET.Element:
     return root
 
 
+def lengths(root: ET.Element) -> tuple[float, float, float] | None:
+    """Physical lengths along world x, y, z (count times spacing, as the render script
+    normalises them) of a 3DCoRectMesh grid with ORIGIN_DXDYDZ geometry; None for another."""
+    topology = next((e for e in root.iter() if _local(e.tag) == "Topology"), None)
+    geometry_ = next((e for e in root.iter() if _local(e.tag) == "Geometry"), None)
+    if topology is None or geometry_ is None:
+        return None
+    if topology.get("TopologyType") != "3DCoRectMesh":
+        return None
+    if geometry_.get("GeometryType") != "ORIGIN_DXDYDZ":
+        return None
+    items = [e for e in geometry_ if _local(e.tag) == "DataItem"]
+    try:
+        counts = [int(n) for n in (topology.get("Dimensions") or "").split()]
+        spacing = [float(v) for v in (items[1].text or "").split()]
+    except (ValueError, IndexError):
+        return None
+    if len(counts) != 3 or len(spacing) != 3:
+        return None
+    nz, ny, nx = counts
+    dz, dy, dx = spacing
+    return (nx * dx, ny * dy, nz * dz)
+
+
 def attributes(root: ET.Element) -> list[str]:
     """Names of the attributes (point or cell arrays) an XDMF document describes."""
     return [e.get("Name", "") for e in root.iter() if _local(e.tag) == "Attribute"]

@@ -28,6 +28,7 @@ from paraview.simple import (
     GetOpacityTransferFunction,
     SaveScreenshot,
     Show,
+    Slice,
     XDMFReader,
 )
 from paraview.vtk.vtkIOImage import vtkPNGReader
@@ -129,6 +130,7 @@ def show_volume(view, reader, array):
             3,
         )
     display.VolumeRenderingMode = chosen
+    display.Visibility = int(VOLUME_VISIBLE)
     display.Shade = int(SHADE)
     scale, offset = normalisation(reader)
     display.Scale = [scale, scale, scale]
@@ -199,10 +201,15 @@ def parse_frames(text, total):
 class Setters:
     """Sets each track of a frame state on ParaView: one method per track, named after it."""
 
-    def __init__(self, view, reader, display, colors, opacity):
+    def __init__(self, view, reader, array, display, colors, opacity):
         self.active_camera = view.GetActiveCamera()
+        self.view = view
         self.reader = reader
+        self.array = array
         self.display = display
+        self.slice_filters = []
+        self.opacity_points = None
+        self.opacity_factor = None
         self.color_function = colors
         self.opacity_function = opacity
         self.region = {"clip": None, "box": None}
@@ -221,7 +228,19 @@ class Setters:
         self.color_function.ScalarRangeInitialized = 1.0
 
     def opacity(self, points):
-        self.opacity_function.Points = [value for point in points for value in point]
+        self.opacity_points = points
+        self.set_opacity()
+
+    def opacity_scale(self, scale):
+        self.opacity_factor = scale
+        self.set_opacity()
+
+    def set_opacity(self):
+        """The opacity points, each opacity times the whole volume's opacity scale."""
+        if self.opacity_points is None or self.opacity_factor is None:
+            return  # the other one is set next, for the same frame
+        scaled = [[p[0], p[1] * self.opacity_factor, p[2], p[3]] for p in self.opacity_points]
+        self.opacity_function.Points = [value for point in scaled for value in point]
         self.opacity_function.ScalarRangeInitialized = 1
 
     def clip(self, plane):
@@ -231,6 +250,23 @@ class Setters:
     def box(self, box):
         self.region["box"] = box
         self.crop()
+
+    def slices(self, planes):
+        """Move each slice plane (a slice filter per plane, made at the first frame)."""
+        scale, position = self.display.Scale, self.display.Position
+        while len(self.slice_filters) < len(planes):
+            cut = Slice(Input=self.reader)
+            cut.SliceType = "Plane"
+            shown = Show(cut, self.view)
+            ColorBy(shown, ("POINTS", self.array))
+            shown.Scale = scale
+            shown.Position = position
+            self.slice_filters.append(cut)
+        for cut, plane in zip(self.slice_filters, planes, strict=True):
+            # The plane's point nearest the centre, from world into the data's coordinates.
+            point = [n * plane["offset"] for n in plane["normal"]]
+            cut.SliceType.Origin = [(point[a] - position[a]) / scale[a] for a in range(3)]
+            cut.SliceType.Normal = plane["normal"]
 
     def crop(self):
         """Crop the volume to the box, cut by the clip plane (whose normal lies along an axis),
@@ -275,9 +311,12 @@ def apply_state(setters, state, previous):
 
 
 def hides_volume(state):
-    """Whether the state shows no voxel at all (a fade at 0, a plane or box beyond the volume):
-    such a frame is meant to be background only."""
-    if max(point[1] for point in state["opacity"]) <= 0.0:
+    """Whether the state hides the whole volume on purpose (faded out, a plane or box beyond
+    it, and no slice): such a frame is meant to be background only. An opacity function that
+    is zero everywhere is not such a purpose: its blank frames stop the build."""
+    if state.get("slices"):
+        return False
+    if not VOLUME_VISIBLE or state["opacity_scale"] <= 0.0:
         return True
     plane = state.get("clip")
     if plane is not None and plane["offset"] >= 0.5 * sum(abs(c) for c in plane["normal"]):
@@ -328,7 +367,7 @@ def main():
     view = make_view()
     reader, array = load_data()
     renderer, display = show_volume(view, reader, array)
-    setters = Setters(view, reader, display, *transfer_functions(array))
+    setters = Setters(view, reader, array, display, *transfer_functions(array))
     previous = None
     renders = [0]
     count_render = lambda *_: renders.__setitem__(0, renders[0] + 1)  # noqa: E731
