@@ -50,6 +50,7 @@ $(STAMP): pyproject.toml
 bench: system $(STAMP)
 	$(BIN)/python bench/bench_render.py
 	$(BIN)/python bench/bench_convert.py
+	$(BIN)/python bench/bench_cluster.py
 
 clean:
 	rm -rf demo scenes/.moviec .pytest_cache .mypy_cache .ruff_cache

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 EPILOG = (
     "Exit codes: 0 ok, 1 a build step failed (also a full disk or a read-only folder), "
-    "2 invalid input, 3 missing requirement, 130 interrupted. See docs/cli.md."
+    "2 invalid input, 3 missing requirement, 4 a cluster build left the movie incomplete, "
+    "130 interrupted. See docs/cli.md."
 )
 
 
@@ -29,7 +30,16 @@ def parser() -> argparse.ArgumentParser:
     import argparse
 
     from movie_compiler import __version__
-    from movie_compiler.commands import build, check, compile, convert, doctor, schema, xdmf
+    from movie_compiler.commands import (
+        build,
+        check,
+        compile,
+        convert,
+        doctor,
+        schema,
+        tasks,
+        xdmf,
+    )
 
     main = argparse.ArgumentParser(
         prog="moviec",
@@ -39,7 +49,7 @@ def parser() -> argparse.ArgumentParser:
     main.add_argument("--version", action="version", version=f"moviec {__version__}")
     add_verbosity(main, argparse.SUPPRESS)
     sub = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in (check, compile, build, convert, xdmf, schema, doctor):
+    for command in (check, compile, build, convert, xdmf, schema, doctor, tasks):
         command.add_parser(sub)
     for choice in sub.choices.values():  # -q/-v after the command too, as git and cargo take them
         add_verbosity(choice, argparse.SUPPRESS)

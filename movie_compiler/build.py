@@ -81,6 +81,7 @@ def build(
     wanted = select_frames(prepared.plan, frame_range)
     # 2. Render what the cache lacks (each state once).
     render_frames(prepared, wanted, force=force, jobs=jobs, allow_blank=allow_blank)
+    prepared.space.frames.wait_for_holders(prepared.plan, prepared.keys, wanted)
     if frames_out is not None:  # readable names for the frames of this build
         count = export_frames(
             prepared.plan, prepared.space.frames, prepared.keys, wanted, frames_out
@@ -140,44 +141,56 @@ def render_frames(
     force: bool = False,
     jobs: int = 1,
     allow_blank: bool = False,
+    log_path: Path | None = None,
 ) -> int:
     """Render those of ``frames`` that the cache lacks; frames whose state equals one already
-    rendered (or being rendered) get its file. Return how many pvbatch rendered."""
+    rendered (or being rendered) get its file. Frames are claimed first: those another live
+    build has claimed are left to it. Return how many pvbatch rendered."""
     space, frames_plan, keys = prepared.space, prepared.plan, prepared.keys
     space.frames.prepare(frames_plan, keys, prepared.loaded.path, frames)  # their shots only
     if force:
         space.frames.remove(frames_plan, keys, frames)
     todo = space.frames.missing(frames_plan, keys, frames)
-    render_list, links = space.frames.duplicates(frames_plan, keys, frames, todo)
-    log.info(
-        "%s: %d frames, %d cached, %d to render, %d repeated",
-        prepared.loaded.path.name,
-        len(frames),
-        len(frames) - len(todo),
-        len(render_list),
-        len(links),
-    )
-    if render_list:
-        with paraview.display_env(prepared.info) as env:
-            report = runner.render(
-                prepared.script,
-                render_list,
-                space.frames.root,
-                info=prepared.info,
-                env=env,
-                log_path=space.build_dir / "render.log",
-                jobs=jobs,
-                ranks=prepared.ranks,
-                allow_blank=allow_blank,
-                progress=progress_enabled(),
+    with space.frames.claim(frames_plan, keys, todo) as claims:
+        wanted = [frame for frame in frames if frame not in claims.busy]
+        render_list, links = space.frames.duplicates(frames_plan, keys, wanted, claims.frames)
+        log.info(
+            "%s: %d frames, %d cached, %d to render, %d repeated",
+            prepared.loaded.path.name,
+            len(frames),
+            len(frames) - len(todo),
+            len(render_list),
+            len(links),
+        )
+        if claims.busy:
+            owners = sorted({str(owner) for owner in claims.busy.values()})
+            log.info(
+                "%d frames are being rendered by another build (%s); leaving them to it",
+                len(claims.busy),
+                "; ".join(owners[:3]) + (" ..." if len(owners) > 3 else ""),
             )
-        if report.renderer != prepared.renderer:  # the frames are keyed by the renderer
-            raise ToolError(
-                f"pvbatch rendered with {report.renderer!r}, not {prepared.renderer!r}; see "
-                f"{space.build_dir / 'render.log'}"
-            )
-    for frame, source in links:
-        space.frames.link(frames_plan, keys, frame, source)
+        if render_list:
+            log_path = log_path or space.build_dir / "render.log"
+            with paraview.display_env(prepared.info) as env:
+                report = runner.render(
+                    prepared.script,
+                    render_list,
+                    space.frames.root,
+                    info=prepared.info,
+                    env=env,
+                    log_path=log_path,
+                    jobs=jobs,
+                    ranks=prepared.ranks,
+                    allow_blank=allow_blank,
+                    progress=progress_enabled(),
+                )
+            if report.renderer != prepared.renderer:  # the frames are keyed by the renderer
+                raise ToolError(
+                    f"pvbatch rendered with {report.renderer!r}, not {prepared.renderer!r}; see "
+                    f"{log_path}"
+                )
+        for frame, source in links:
+            space.frames.link(frames_plan, keys, frame, source)
     return len(render_list)
 
 
@@ -186,6 +199,7 @@ def finish(prepared: Prepared) -> Path:
     them (unless the movie is up to date) and write the provenance sidecar."""
     loaded, frames_plan, keys, space = prepared.loaded, prepared.plan, prepared.keys, prepared.space
     movie_frames = frames_plan.rendered()
+    fill_repeats(prepared, movie_frames)
     bad = space.frames.verify(frames_plan, keys, movie_frames, loaded.scene.movie.resolution)
     if bad:
         raise ToolError(
@@ -196,21 +210,7 @@ def finish(prepared: Prepared) -> Path:
     output = loaded.output
     scene = loaded.scene
     settings = encode.EncodeSettings.from_scene(scene, output)
-    document = provenance.sidecar(  # before encoding: hashing a large dataset takes a while
-        loaded,
-        frames_plan,
-        output=output,
-        paraview={
-            "version": prepared.info.version,
-            "python": prepared.info.python,
-            "renderer": prepared.renderer,
-            "mpi_ranks": prepared.ranks,
-        },
-        inputs=[loaded.path, *dataset.input_files(loaded)],
-        encode=settings,
-        cache_dir=space.root / "checksums",
-    )
-    document = {**document, "frame_cache": keys}
+    document = movie_document(prepared, settings)
     files = [space.frames.frame_path(frames_plan, keys, f) for f in movie_frames]
     if transitions.has_transitions(scene):  # blends of rendered frames: nothing re-renders
         transitions_dir = space.root / "transitions"
@@ -231,6 +231,44 @@ def finish(prepared: Prepared) -> Path:
     )
     provenance.write_sidecar(output, document)
     return output
+
+
+def fill_repeats(prepared: Prepared, frames: Sequence[int]) -> int:
+    """Give each missing frame of ``frames`` whose state equals a finished frame's that
+    frame's file (a hold's frames, rendered by one task of a cluster build, repeated here).
+    Return how many were filled."""
+    space, frames_plan, keys = prepared.space, prepared.plan, prepared.keys
+    todo = space.frames.missing(frames_plan, keys, frames)
+    if not todo:
+        return 0
+    _, links = space.frames.duplicates(frames_plan, keys, frames, todo)
+    filled = 0
+    for frame, source in links:
+        if space.frames.frame_path(frames_plan, keys, source).is_file():
+            space.frames.link(frames_plan, keys, frame, source)
+            filled += 1
+    return filled
+
+
+def movie_document(prepared: Prepared, settings: encode.EncodeSettings) -> dict[str, Any]:
+    """The provenance sidecar of the movie these frames make (hashing a large dataset takes
+    a while the first time; the checksums are cached)."""
+    loaded = prepared.loaded
+    document = provenance.sidecar(
+        loaded,
+        prepared.plan,
+        output=loaded.output,
+        paraview={
+            "version": prepared.info.version,
+            "python": prepared.info.python,
+            "renderer": prepared.renderer,
+            "mpi_ranks": prepared.ranks,
+        },
+        inputs=[loaded.path, *dataset.input_files(loaded)],
+        encode=settings,
+        cache_dir=prepared.space.root / "checksums",
+    )
+    return {**document, "frame_cache": prepared.keys}
 
 
 def up_to_date(output: Path, document: dict[str, Any]) -> bool:

@@ -7,7 +7,11 @@ Exit codes (documented in docs/cli.md):
 1     a build step failed: ParaView or ffmpeg exited with an error (see its log), or the file
       system refused a write (a full disk, a read-only folder)
 2     invalid input: scene file, command-line option, or input data
-3     a requirement is missing: ParaView, a renderer, an X server, ffmpeg, an MPI launcher
+3     a requirement is missing: ParaView, a renderer, an X server, ffmpeg, an MPI launcher,
+      Slurm
+4     the movie is incomplete after a cluster build: frames are missing (a task failed, was
+      cancelled or lost its node), the cache folder is not shared by the nodes, or the scene
+      changed after submission; rendered frames are kept, the message says what to run
 130   interrupted (Ctrl-C); everything written so far is complete and kept
 ====  ===========================================================================
 """
@@ -28,6 +32,7 @@ class ExitCode(IntEnum):
     FAILED = 1
     INVALID = 2
     MISSING = 3
+    INCOMPLETE = 4
     INTERRUPTED = 130
 
 
@@ -92,6 +97,12 @@ class MissingRequirement(MoviecError):
     """Something this machine lacks: ParaView, a renderer, an X server."""
 
     code = ExitCode.MISSING
+
+
+class Incomplete(MoviecError):
+    """A cluster build ended without the whole movie; what was rendered is kept."""
+
+    code = ExitCode.INCOMPLETE
 
 
 @dataclass(frozen=True)

@@ -116,8 +116,8 @@ def sidecar(
             "file": _shown(loaded.path, base),
             "sha256": loaded.digest,
             "profile": loaded.profile,
-            "overrides": list(loaded.overrides),
-            "resolved": loaded.scene.model_dump(mode="json"),
+            "overrides": [o for o in loaded.overrides if not o.startswith("cluster.")],
+            "resolved": loaded.scene.model_dump(mode="json", exclude={"cluster"}),
         },
         "movie": {
             "file": output.name,

@@ -245,3 +245,32 @@ def mni_h5(mni_t1: np.ndarray, tmp_path_factory: pytest.TempPathFactory) -> Path
     args = ["--array", "/PLI", "--slice-shape", "233,189", "--dtype", "uint8", "--levels", "2"]
     assert main(["-q", "convert", str(slices), "-o", str(out), *args]) == 0
     return out
+
+
+# -- a real single-node Slurm -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def slurm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A private single-node Slurm (munged, slurmctld, slurmd; tools/local_slurm.py) for the
+    session; yields the environment for client commands and for moviec (``SLURM_CONF``).
+    It also sets ``SLURM_CONF`` in this process while it runs. Fails (never skips) when Slurm
+    is missing: `make test` installs it."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    from local_slurm import SlurmUnavailable, local_slurm
+
+    folder = tmp_path_factory.mktemp("slurm")
+    before = os.environ.get("SLURM_CONF")
+    try:
+        with local_slurm(folder) as env:
+            os.environ["SLURM_CONF"] = env["SLURM_CONF"]
+            yield env
+    except SlurmUnavailable as error:
+        pytest.fail(f"cannot start a local Slurm: {error}")
+    finally:
+        if before is None:
+            os.environ.pop("SLURM_CONF", None)
+        else:
+            os.environ["SLURM_CONF"] = before

@@ -29,7 +29,8 @@ def test_every_command_help_shows_verbosity_and_exit_codes(
     assert "-q, --quiet" in text and "-v, --verbose" in text
     assert (
         "Exit codes: 0 ok, 1 a build step failed (also a full disk or a read-only folder), 2 "
-        "invalid input, 3 missing requirement, 130 interrupted. See docs/cli.md." in text
+        "invalid input, 3 missing requirement, 4 a cluster build left the movie incomplete, "
+        "130 interrupted. See docs/cli.md." in text
     )
 
 

@@ -19,6 +19,7 @@ XVFB_LINE = (
 FFMPEG_LINE = r"ok    ffmpeg: \S+ \(imageio-ffmpeg: ffmpeg\S*\) with libx264, libvpx-vp9, gif"
 DISK_LINE = r"(ok  |warn)  disk: \d+\.\d GiB free in .+"
 MPI_LINE = r"info  MPI: .+"
+SLURM_LINE = r"info  Slurm: .+"
 
 
 @pytest.fixture(autouse=True)
@@ -74,7 +75,7 @@ def test_doctor_on_this_machine(
         rf"ok    render {re.escape(name)}: drew a test volume \(\d+% of the image, \d+\.\d\d s\)"
         for name in info.renderers
     ]
-    expected += [FFMPEG_LINE, DISK_LINE, MPI_LINE, "ready to build movies"]
+    expected += [FFMPEG_LINE, DISK_LINE, MPI_LINE, SLURM_LINE, "ready to build movies"]
     assert len(lines) == len(expected), "\n".join(lines)
     for line, pattern in zip(lines, expected, strict=True):
         assert re.fullmatch(pattern, line), f"{line!r} does not match {pattern!r}"
@@ -104,7 +105,7 @@ def test_doctor_without_an_x_server(
     pvbatch: str,
 ) -> None:
     monkeypatch.setenv("MOVIEC_PVBATCH", pvbatch)
-    monkeypatch.setenv("PATH", str(path_without(tmp_path / "bin", {"Xvfb", "mpiexec"})))
+    monkeypatch.setenv("PATH", str(path_without(tmp_path / "bin", {"Xvfb", "mpiexec", "sbatch"})))
     monkeypatch.delenv("DISPLAY", raising=False)
     code, lines = doctor(capsys)
     assert code == 3
@@ -114,10 +115,12 @@ def test_doctor_without_an_x_server(
         "apt-get install xvfb xauth"
     ) in lines
     assert "skip  test render: needs ParaView and a display" in lines
-    assert lines[-2] == (
+    assert lines[-3:-1] == [
         "info  MPI: mpiexec not found (optional: data-parallel rendering with build --mpi N); "
-        "install an MPI (Debian: apt-get install openmpi-bin), or set MOVIEC_MPIEXEC"
-    )
+        "install an MPI (Debian: apt-get install openmpi-bin), or set MOVIEC_MPIEXEC",
+        "info  Slurm: sbatch not found (optional: build --executor slurm, from a cluster's "
+        "login node)",
+    ]
 
 
 @pytest.mark.paraview

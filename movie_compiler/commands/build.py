@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 from pathlib import Path
 
@@ -34,10 +35,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument(
         "--mpi",
         type=int,
-        default=1,
+        default=None,
         metavar="N",
         help="run each pvbatch as N MPI ranks that share the volume (data-parallel; the "
-        "launcher is mpiexec, or MOVIEC_MPIEXEC)",
+        "launcher is mpiexec, or MOVIEC_MPIEXEC; with --executor slurm: ranks per task, "
+        "under cluster.launcher)",
     )
     parser.add_argument(
         "--allow-blank",
@@ -58,24 +60,78 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         metavar="DIR",
         help="where frames and build files live (default: .moviec beside the scene)",
     )
+    cluster = parser.add_argument_group(
+        "cluster", "render on a Slurm cluster (see docs/cluster.md); [cluster] sets the defaults"
+    )
+    cluster.add_argument(
+        "--executor",
+        choices=("local", "slurm"),
+        default="local",
+        help="local: render here (default); slurm: submit a job array that renders the "
+        "missing frames and a job that verifies and encodes them",
+    )
+    cluster.add_argument(
+        "--tasks", type=int, metavar="K", help="render tasks in the job array (cluster.tasks)"
+    )
+    cluster.add_argument("--partition", metavar="NAME", help="Slurm partition (cluster.partition)")
+    cluster.add_argument("--account", metavar="NAME", help="Slurm account (cluster.account)")
+    cluster.add_argument(
+        "--time", metavar="LIMIT", help="time limit of each render task (cluster.time)"
+    )
+    cluster.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait for the encode job and exit with its result",
+    )
     parser.set_defaults(run=run)
+
+
+CLUSTER_OPTIONS = {"tasks": "tasks", "partition": "partition", "account": "account", "time": "time"}
+"""Command-line options that set a [cluster] key (they become --set cluster.KEY=VALUE)."""
 
 
 def run(args: argparse.Namespace) -> int:
     for option in ("jobs", "mpi"):
-        if getattr(args, option) < 1:
-            raise InputError(f"--{option} must be at least 1, got {getattr(args, option)}")
+        value = getattr(args, option)
+        if value is not None and value < 1:
+            raise InputError(f"--{option} must be at least 1, got {value}")
+    slurm = args.executor == "slurm"
+    if not slurm:
+        given = [f"--{name}" for name in (*CLUSTER_OPTIONS, "wait") if getattr(args, name)]
+        if given:
+            raise InputError(f"{', '.join(given)}: only with --executor slurm")
+    elif args.jobs != 1:
+        raise InputError("--jobs: with --executor slurm use --tasks (render tasks of the array)")
     from movie_compiler.build import build
     from movie_compiler.config.load import load_scene
 
-    loaded = load_scene(args.scene, args.overrides, args.profile)
+    overrides = list(args.overrides)
+    for option, key in CLUSTER_OPTIONS.items():
+        value = getattr(args, option)
+        if value is not None:
+            shown = str(value) if isinstance(value, int) else json.dumps(value)
+            overrides.append(f"cluster.{key}={shown}")
+    loaded = load_scene(args.scene, overrides, args.profile)
+    if slurm:
+        from movie_compiler import slurm as executor
+
+        return executor.submit(
+            loaded,
+            cache_dir=args.cache_dir,
+            frame_range=args.frames,
+            force=args.force,
+            ranks=args.mpi,
+            allow_blank=args.allow_blank,
+            encode_movie=not args.no_encode,
+            wait=args.wait,
+        )
     try:
         build(
             loaded,
             frame_range=args.frames,
             force=args.force,
             jobs=args.jobs,
-            ranks=args.mpi,
+            ranks=args.mpi or 1,
             allow_blank=args.allow_blank,
             encode_movie=not args.no_encode,
             cache_dir=args.cache_dir,

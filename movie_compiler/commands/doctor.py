@@ -49,7 +49,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "doctor",
         help="check ParaView, the display, ffmpeg and disk space",
         description="Check that this machine can build movies: ParaView and its renderers, an X "
-        "display or Xvfb, a real test render, ffmpeg and its encoders, free disk space, MPI. "
+        "display or Xvfb, a real test render, ffmpeg and its encoders, free disk space, MPI, "
+        "Slurm. "
         "Prints one line per check with a fix for each problem; exits 0 if a build can work, "
         "3 otherwise.",
     )
@@ -81,6 +82,7 @@ def checks() -> Iterator[Check]:
     yield _ffmpeg()
     yield _disk()
     yield _mpi()
+    yield _slurm()
 
 
 def _paraview() -> tuple[ParaViewInfo | None, Check]:
@@ -218,3 +220,23 @@ def _mpi() -> Check:
     return Check(
         "info", "MPI", f"{version} ({program}; data-parallel rendering with build --mpi N)"
     )
+
+
+def _slurm() -> Check:
+    """The commands of ``build --executor slurm`` (optional; the controller is not asked)."""
+    program = shutil.which("sbatch")
+    if program is None:
+        return Check(
+            "info",
+            "Slurm",
+            "sbatch not found (optional: build --executor slurm, from a cluster's login node)",
+        )
+    conf = os.environ.get("SLURM_CONF") or "/etc/slurm/slurm.conf"
+    if not os.path.exists(conf):
+        return Check(
+            "info",
+            "Slurm",
+            f"sbatch at {program}, no {conf} (optional: build --executor slurm needs a "
+            "cluster's login node)",
+        )
+    return Check("info", "Slurm", f"sbatch at {program}, {conf} (build --executor slurm)")

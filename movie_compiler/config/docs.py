@@ -8,6 +8,7 @@ from typing import Any
 from movie_compiler.config.model import (
     Box,
     Camera,
+    Cluster,
     Dataset,
     Dolly,
     Encode,
@@ -95,6 +96,7 @@ SECTIONS: list[tuple[str, type[Table], str]] = [
     ("[overlays.orientation]", Orientation, ""),
     ("[transitions]", Transitions, TRANSITIONS_NOTE),
     ("fades (`fade_in`, `fade_out`)", Fade, ""),
+    ("[cluster]", Cluster, ""),
 ]
 
 

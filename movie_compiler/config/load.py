@@ -114,9 +114,13 @@ def load_scene(
     )
 
 
+NOT_THE_MOVIE = frozenset({"profiles", "cluster"})
+"""Tables that do not change the movie: left out of its digest and its provenance."""
+
+
 def scene_digest(scene: Scene) -> str:
-    """SHA-256 of the scene's canonical JSON (the ``profiles`` table left out)."""
-    data = scene.model_dump(mode="json", exclude={"profiles"})
+    """SHA-256 of the scene's canonical JSON (``profiles`` and ``cluster`` left out)."""
+    data = scene.model_dump(mode="json", exclude=set(NOT_THE_MOVIE))
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

@@ -373,6 +373,50 @@ class Encode(Table):
     """x264 speed/size trade-off (H.264 only)."""
 
 
+Count = Annotated[Int, Field(ge=1)]
+
+
+class Cluster(Table):
+    """`[cluster]`: how `moviec build --executor slurm` submits its jobs to Slurm. None of it
+    changes the frames: editing it re-renders nothing. Command-line options
+    (`--tasks`, `--partition`, `--account`, `--time`, `--mpi`) override it; a profile can set
+    it too (`[profiles.jureca.cluster]`). See docs/cluster.md."""
+
+    tasks: Annotated[Int, Field(ge=1, le=10000)] = 4
+    """Render tasks in the job array; each renders one contiguous window of the frames the
+    cache lacks (fewer when there are fewer frames)."""
+    partition: Text | None = None
+    """Slurm partition of both jobs (`sbatch --partition`); default: the cluster's default."""
+    account: Text | None = None
+    """Account charged (`sbatch --account`); default: your default account."""
+    time: Text | None = None
+    """Time limit of each render task (`sbatch --time`): `MM`, `MM:SS`, `HH:MM:SS`, `D-HH`,
+    `D-HH:MM` or `D-HH:MM:SS`; default: the partition's."""
+    encode_time: Text | None = None
+    """Time limit of the verify-and-encode job; default: `time`."""
+    nodes: Count = 1
+    """Nodes per render task (`sbatch --nodes`); more than one only with MPI ranks spread over
+    them."""
+    ntasks: Count | None = None
+    """Slurm tasks per render task (`sbatch --ntasks`); default: `ranks`."""
+    ranks: Count = 1
+    """MPI ranks per render task: pvbatch runs under `launcher` (`--mpi N` overrides)."""
+    cpus_per_task: Count | None = None
+    """CPUs per Slurm task (`sbatch --cpus-per-task`): the cores each rank's renderer gets."""
+    mem: Text | None = None
+    """Memory per node (`sbatch --mem`), such as `64G`; default: the partition's."""
+    launcher: Text = "srun --mpi=pmix"
+    """How a task starts its MPI ranks: a command line to which `-n RANKS` is added (as
+    `MOVIEC_MPIEXEC`)."""
+    setup: list[Text] = Field(default_factory=list)
+    """Shell lines both jobs run first, one per entry, such as
+    `"module load ParaView/5.11.2"`: the compute nodes need the same ParaView as the node
+    that submits (the frames are keyed by its version)."""
+    options: list[Text] = Field(default_factory=list)
+    """More `sbatch` options for both jobs, one per entry, such as `"--qos=normal"` or
+    `"--constraint=mem192"`."""
+
+
 class Scene(Table):
     """A moviec scene: one movie, compiled to a pvpython script and encoded with ffmpeg.
 
@@ -398,6 +442,8 @@ class Scene(Table):
     """Title, captions, stamp, scale bar, colour legend and orientation drawn in the frames."""
     transitions: Transitions = Transitions()
     """Fades in and out of the movie (crossfades are the shots' `crossfade`)."""
+    cluster: Cluster = Cluster()
+    """Slurm settings of `moviec build --executor slurm`; not part of the movie."""
     profiles: dict[Annotated[Text, Field(pattern=PROFILE_NAME)], dict[str, Any]] = Field(
         default_factory=dict
     )

@@ -6,6 +6,8 @@ The rules run on a scene that already passed the model's per-field checks.
 
 from __future__ import annotations
 
+import re
+import shlex
 from collections.abc import Iterator, Sequence
 from pathlib import PurePath
 
@@ -55,6 +57,7 @@ def check(scene: Scene) -> list[Finding]:
         *_encode(scene),
         *overlay_rules.check(scene),
         *limits.check(scene),
+        *_cluster(scene),
     ]
 
 
@@ -389,6 +392,104 @@ def _encode(scene: Scene) -> Iterator[Finding]:
                     ("encode", "crf"),
                     f"must be from {low} to {high} for {codec}, got {encode.crf}",
                 )
+
+
+SBATCH_OWN = {
+    "-a": "--array",
+    "--array": "it is the render tasks' windows",
+    "-d": "--dependency",
+    "--dependency": "the encode job waits for the render tasks",
+    "-o": "--output",
+    "--output": "the logs go to the build folder",
+    "-e": "--error",
+    "--error": "the logs go to the build folder",
+    "-J": "--job-name",
+    "--job-name": "it names the scene",
+    "--parsable": "moviec reads the job id",
+    "--wrap": "moviec writes the batch scripts",
+    "-W": "--wait",
+    "--wait": "use moviec build --wait",
+}
+"""sbatch options moviec sets itself, and why."""
+SBATCH_KEYED = {
+    "-p": "partition",
+    "--partition": "partition",
+    "-A": "account",
+    "--account": "account",
+    "-t": "time",
+    "--time": "time",
+    "-N": "nodes",
+    "--nodes": "nodes",
+    "-n": "ntasks",
+    "--ntasks": "ntasks",
+    "-c": "cpus_per_task",
+    "--cpus-per-task": "cpus_per_task",
+    "--mem": "mem",
+}
+"""sbatch options that have a key of their own in [cluster]."""
+
+
+SLURM_TIME = re.compile(r"\d+(:\d+){0,2}|\d+-\d+(:\d+){0,2}|UNLIMITED|unlimited|INFINITE|infinite")
+"""sbatch's --time forms: MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS."""
+MEMORY = re.compile(r"\d+[KMGT]?")
+
+
+def _cluster(scene: Scene) -> Iterator[Finding]:
+    cluster = scene.cluster
+    for name in ("partition", "account"):
+        value = getattr(cluster, name)
+        if value is not None and (not value or any(c.isspace() or c == "," for c in value)):
+            yield (("cluster", name), f"one {name} name, without spaces or commas, got {value!r}")
+    for name in ("time", "encode_time"):
+        value = getattr(cluster, name)
+        if value is not None and not SLURM_TIME.fullmatch(value):
+            yield (
+                ("cluster", name),
+                "expected a Slurm time limit: minutes (90), HH:MM:SS (1:30:00) or D-HH:MM:SS "
+                f"(1-12:00:00), got {value!r}",
+            )
+    if cluster.mem is not None and not MEMORY.fullmatch(cluster.mem):
+        yield (("cluster", "mem"), f"expected a size such as 64G or 4000M, got {cluster.mem!r}")
+    ntasks = cluster.ntasks if cluster.ntasks is not None else cluster.ranks
+    if ntasks < cluster.ranks:
+        yield (
+            ("cluster", "ntasks"),
+            f"must be at least ranks ({cluster.ranks}): each MPI rank is a Slurm task, "
+            f"got {ntasks}",
+        )
+    elif ntasks < cluster.nodes:
+        key = "ntasks" if cluster.ntasks is not None else "nodes"
+        yield (
+            ("cluster", key),
+            f"{cluster.nodes} nodes need at least as many tasks (ranks), got {ntasks}",
+        )
+    for index, line in enumerate(cluster.setup):
+        if "\n" in line or "\r" in line:
+            yield (("cluster", "setup", index), "one shell line per entry (no line breaks)")
+    for index, option in enumerate(cluster.options):
+        name = re.split(r"[=\s]", option.strip(), maxsplit=1)[0]
+        if not option.startswith("-") or "\n" in option:
+            yield (
+                ("cluster", "options", index),
+                f"expected one sbatch option such as '--qos=normal', got {option!r}",
+            )
+        elif name in SBATCH_OWN:
+            why = SBATCH_OWN[name]
+            long = why if why.startswith("--") else name
+            reason = SBATCH_OWN[long] if why.startswith("--") else why
+            yield (("cluster", "options", index), f"moviec sets {long} itself ({reason})")
+        elif name in SBATCH_KEYED:
+            yield (
+                ("cluster", "options", index),
+                f"use cluster.{SBATCH_KEYED[name]} instead of {option!r}",
+            )
+    try:
+        words = shlex.split(cluster.launcher)
+    except ValueError as exc:
+        yield (("cluster", "launcher"), f"not a command line: {exc}")
+    else:
+        if not words:
+            yield (("cluster", "launcher"), "must name a program, such as 'srun --mpi=pmix'")
 
 
 def _names(mapping: dict[str, str]) -> str:

@@ -19,6 +19,7 @@ import argparse
 import importlib.util
 import json
 import os
+import socket
 import sys
 import time
 
@@ -679,6 +680,7 @@ def main():
     count_render = lambda *_: renders.__setitem__(0, renders[0] + 1)  # noqa: E731
     view.GetRenderWindow().AddObserver("StartEvent", count_render)
     root = is_root()
+    writer = f"{socket.gethostname()}.{os.getpid()}"
     if root:
         print(f"moviec-start {len(frames)} {renderer.replace(' ', '_')}", flush=True)
 
@@ -689,7 +691,9 @@ def main():
         apply_state(setters, state, previous)
         previous = state
         final = os.path.join(args.output, paths[index])
-        partial = f"{final[: -len('.png')]}.{os.getpid()}.partial.png"  # one per process
+        # One per process, named by its host and process id: a cache shared by cluster
+        # nodes tells a live writer on another node from one that died.
+        partial = f"{final[: -len('.png')]}.{writer}.partial.png"
         if root:
             os.makedirs(os.path.dirname(final), exist_ok=True)
         saved = SaveScreenshot(partial, view, ImageResolution=RESOLUTION, TransparentBackground=0)
