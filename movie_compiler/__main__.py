@@ -13,11 +13,29 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from movie_compiler import __version__
-from movie_compiler.commands import build, check, compile, convert, doctor, schema, xdmf
+from movie_compiler.commands import (
+    build,
+    check,
+    compile,
+    convert,
+    doctor,
+    plan,
+    schema,
+    xdmf,
+)
 from movie_compiler.errors import ExitCode, MoviecError
 from movie_compiler.logs import setup_logging
 
-COMMANDS: list[ModuleType] = [check, compile, build, convert, xdmf, schema, doctor]
+COMMANDS: list[ModuleType] = [
+    check,
+    compile,
+    build,
+    plan,
+    convert,
+    xdmf,
+    schema,
+    doctor,
+]
 
 
 def parser() -> argparse.ArgumentParser:
