@@ -20,6 +20,7 @@ from movie_compiler.config.load import LoadedScene, load_scene
 from movie_compiler.errors import InputError, MissingRequirement
 from movie_compiler.plan import Plan, plan
 from movie_compiler.review import keys, semantic
+from movie_compiler.review.keys import ShotKeys
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,9 @@ class Comparison:
     new_plan: Plan
     changes: list[semantic.Change]
     rerender: list[Rerender]
-    keys: keys.ShotKeys
+    keys: ShotKeys
     """The new scene's keys (and whether they are the build's)."""
-    old_keys: keys.ShotKeys
+    old_keys: ShotKeys
 
     @property
     def same(self) -> bool:

@@ -97,8 +97,9 @@ def _kept_order(pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
     best: list[list[tuple[int, int]]] = []
     for pair in pairs:  # sorted by new index; O(n^2) is plenty for a movie's shots
         chains = [c for c in best if c[-1][0] < pair[0]]
-        best.append([*max(chains, key=len, default=[]), pair])
-    return set(max(best, key=len, default=[]))
+        longest = max(chains, key=len) if chains else []
+        best.append([*longest, pair])
+    return set(max(best, key=len)) if best else set()
 
 
 def changes(old: Scene, new: Scene) -> list[Change]:
