@@ -97,9 +97,9 @@ def _kept_order(pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
     best: list[list[tuple[int, int]]] = []
     for pair in pairs:  # sorted by new index; O(n^2) is plenty for a movie's shots
         chains = [c for c in best if c[-1][0] < pair[0]]
-        longest = max(chains, key=len) if chains else []
+        longest = sorted(chains, key=lambda c: -len(c))[0] if chains else []
         best.append([*longest, pair])
-    return set(max(best, key=len)) if best else set()
+    return set(sorted(best, key=lambda c: -len(c))[0]) if best else set()
 
 
 def changes(old: Scene, new: Scene) -> list[Change]:
