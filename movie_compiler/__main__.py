@@ -21,6 +21,7 @@ from movie_compiler.commands import (
     diff,
     doctor,
     plan,
+    preview,
     schema,
     xdmf,
 )
@@ -32,6 +33,7 @@ COMMANDS: list[ModuleType] = [
     compile,
     build,
     plan,
+    preview,
     diff,
     convert,
     xdmf,
