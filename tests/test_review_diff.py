@@ -153,11 +153,16 @@ def test_rerender_list_matches_a_real_rebuild(
     mni_h5: Path, write_scene: WriteScene, display: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DISPLAY", display)
-    data = {"path": str(mni_h5), "array": "/PLI", "voxel_size": [1.0, 1.0, 1.0],
-            "subsample": [1, 4, 4]}  # fmt: skip
+    data = {
+        "path": str(mni_h5),
+        "array": "/PLI",
+        "voxel_size": [1.0, 1.0, 1.0],
+        "subsample": [1, 4, 4],
+    }
     movie = {"resolution": [64, 36]}
-    old = load_scene(write_scene(dataset=data, movie=movie, shots=[ORBIT, FLIGHT, HOLD],
-                                 name="old.toml"))  # fmt: skip
+    old = load_scene(
+        write_scene(dataset=data, movie=movie, shots=[ORBIT, FLIGHT, HOLD], name="old.toml")
+    )
     built = prepare(old)
     assert render_frames(built, built.plan.rendered()) == 6 + 5 + 1
     # the flight eased, the hold renamed and moved before the flight

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from pathlib import Path
 
 from movie_compiler.commands._scene_args import add_scene_options
 from movie_compiler.errors import ExitCode, InputError
@@ -24,6 +25,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument("scenes", nargs="+", metavar="SCENE", help="OLD NEW, or SCENE with --rev")
     parser.add_argument("--rev", metavar="GIT_REV", help="compare SCENE with this revision of it")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="DIR",
+        help="also write DIR/index.html and DIR/summary.md with before/after pictures "
+        "(needs the dataset and ParaView)",
+    )
     add_scene_options(parser)
     parser.set_defaults(run=run)
 
@@ -43,7 +51,14 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("diff takes OLD NEW, or one SCENE with --rev REV")
         old = load_scene(args.scenes[0], args.overrides, args.profile)
         new = load_scene(args.scenes[1], args.overrides, args.profile)
+    if args.report is not None and args.report.exists() and not args.report.is_dir():
+        raise InputError(f"{args.report}: is a file; --report names the folder to write into")
     result = compare.compare(old, new)
+    if args.report is not None:
+        from movie_compiler.review import report
+
+        written = report.write(result, args.report)
+        log.info("wrote %s", written)
     if args.json:
         print(json.dumps(document(result), indent=1, ensure_ascii=False))
     else:

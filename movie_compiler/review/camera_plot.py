@@ -86,7 +86,7 @@ def draw(paths: Sequence[Path3], target: Path, box: tuple[float, float, float] |
                     axis.annotate(
                         f"{path.label}{which}",
                         (where[a], where[b]),
-                        xytext=(6, -12 if which == "end" else 6),
+                        xytext=(6, (-12 if which == "end" else 6) - 12 * p),
                         textcoords="offset points",
                         fontsize=9,
                         weight="bold",
