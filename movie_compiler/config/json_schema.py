@@ -19,7 +19,8 @@ TYPE_DESCRIPTION = "Kind of camera motion; it decides which other keys the shot 
 
 def for_editors(schema: dict[str, Any]) -> dict[str, Any]:
     """``schema`` (pydantic's) reshaped as described above; the input is not changed."""
-    return _walk(schema, schema.get("$defs", {}))
+    reshaped: dict[str, Any] = _walk(schema, schema.get("$defs", {}))
+    return reshaped
 
 
 def _walk(node: Any, defs: dict[str, Any]) -> Any:
