@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 from pathlib import Path
 
 from movie_compiler.commands._scene_args import add_scene_options
@@ -54,15 +55,16 @@ def run(args: argparse.Namespace) -> int:
     if args.report is not None and args.report.exists() and not args.report.is_dir():
         raise InputError(f"{args.report}: is a file; --report names the folder to write into")
     result = compare.compare(old, new)
-    if args.report is not None:
-        from movie_compiler.review import report
-
-        written = report.write(result, args.report)
-        log.info("wrote %s", written)
     if args.json:
         print(json.dumps(document(result), indent=1, ensure_ascii=False))
     else:
         print(text(result))
+    if args.report is not None:
+        from movie_compiler.review import report
+
+        sys.stdout.flush()
+        written = report.write(result, args.report)
+        log.info("wrote %s", written)
     return int(ExitCode.OK)
 
 

@@ -97,8 +97,8 @@ def scene_toml(state: State, shown: str, dataset: Path | None) -> str:
     if state.volume is None or state.colors is None or state.opacity is None:
         raise InputError(f"{shown}: the render view shows no volume (Representation 'Volume')")
     lines = [
-        "#:schema https://moviec.example.org/schemas/scene.schema.json",
         f"# Imported by `moviec import` from the ParaView state {Path(shown).name}.",
+        "# For completion in editors, make the first line: #:schema PATH/schemas/scene.schema.json",
         "",
     ]
     source = _reader_file(state)
