@@ -7,9 +7,14 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from movie_compiler.commands._scene_args import add_scene_options
 from movie_compiler.errors import ExitCode, InputError
+
+if TYPE_CHECKING:
+    from movie_compiler.config.load import LoadedScene
+    from movie_compiler.review.compare import Comparison
 
 log = logging.getLogger(__name__)
 
@@ -68,18 +73,13 @@ def run(args: argparse.Namespace) -> int:
     return int(ExitCode.OK)
 
 
-def name(loaded: object) -> str:
+def name(loaded: LoadedScene) -> str:
     """How messages name a scene: its file, or ``REV:path`` for a revision."""
-    from movie_compiler.config.load import LoadedScene
-
-    assert isinstance(loaded, LoadedScene)
     return loaded.origins.file if loaded.origins is not None else str(loaded.path)
 
 
-def document(result: object) -> dict[str, object]:
-    from movie_compiler.review.compare import Comparison
-
-    assert isinstance(result, Comparison)
+def document(result: Comparison) -> dict[str, Any]:
+    """The diff as ``--json`` prints it."""
     return {
         "old": name(result.old),
         "new": name(result.new),
@@ -91,10 +91,8 @@ def document(result: object) -> dict[str, object]:
     }
 
 
-def text(result: object) -> str:
-    from movie_compiler.review.compare import Comparison
-
-    assert isinstance(result, Comparison)
+def text(result: Comparison) -> str:
+    """The diff as text."""
     if result.same:
         return "no changes"
     lines = ["changes:"] if result.changes else ["no changes to the scene's values"]
