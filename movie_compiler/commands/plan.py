@@ -6,10 +6,13 @@ import argparse
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from movie_compiler.commands._scene_args import add_scene_options
 from movie_compiler.errors import ExitCode
+
+if TYPE_CHECKING:
+    from movie_compiler.config.load import LoadedScene
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     return int(ExitCode.OK)
 
 
-def plan_document(loaded: Any, cache_dir: Path | None) -> dict[str, Any]:
+def plan_document(loaded: LoadedScene, cache_dir: Path | None) -> dict[str, Any]:
     """The plan as ``--json`` prints it."""
     from movie_compiler.plan import plan
     from movie_compiler.review import keys
