@@ -109,12 +109,29 @@ def test_check_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
 
 
 @pytest.mark.paraview
-def test_plan_counts_the_builds_cache(mni_h5: Path, write_scene: WriteScene) -> None:
-    dataset = {"path": str(mni_h5), "array": "/PLI", "voxel_size": [1.0, 1.0, 1.0]}
-    loaded = load_scene(write_scene(dataset=dataset))
+def test_plan_counts_the_builds_cache(
+    mni_h5: Path, write_scene: WriteScene, display: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from movie_compiler.build import prepare, render_frames
+
+    monkeypatch.setenv("DISPLAY", display)
+    dataset = {
+        "path": str(mni_h5),
+        "array": "/PLI",
+        "voxel_size": [1.0, 1.0, 1.0],
+        "subsample": [1, 4, 4],
+    }
+    shots = [{"type": "orbit", "frames": 4}, {"type": "hold", "frames": 3}]
+    loaded = load_scene(write_scene(dataset=dataset, shots=shots, movie={"resolution": [64, 36]}))
     frames_plan = plan(loaded.scene)
     shot_keys = keys.shot_keys(loaded, frames_plan)
     assert shot_keys.build, shot_keys.reason
-    assert shot_keys.data == "full"
+    assert shot_keys.data == "level 2 (1x4x4)"
     counted = keys.cache_counts(loaded, frames_plan, shot_keys.keys)
-    assert [(c.frames, c.cached, c.to_render) for c in counted] == [(4, 0, 4)]
+    assert [(c.frames, c.cached, c.to_render) for c in counted] == [(4, 0, 4), (3, 0, 1)]
+    prepared = prepare(loaded)
+    assert prepared.keys == shot_keys.keys  # the build's own keys
+    assert render_frames(prepared, [0, 1]) == 2
+    counted = keys.cache_counts(loaded, frames_plan, shot_keys.keys)
+    assert [(c.frames, c.cached, c.to_render) for c in counted] == [(4, 2, 2), (3, 0, 1)]
+    assert render_frames(prepared, frames_plan.rendered()) == 3  # what plan said
