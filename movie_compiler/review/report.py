@@ -1,7 +1,8 @@
 """``moviec diff --report DIR``: a self-contained HTML page and a Markdown summary of a diff.
 
 ``DIR/index.html`` shows the list of changes, the shots a build re-renders, before and after
-contact sheets of those shots side by side, both camera paths in one plot and both transfer
+contact sheets of those shots side by side (before: the old shots they were matched with, and
+removed shots), both camera paths in one plot and both transfer
 functions. It links only its own images, by relative path: no network, no script.
 ``DIR/summary.md`` says the same in a form to paste into a pull request. The images are
 written first and the two pages last, each file atomically.
@@ -29,15 +30,16 @@ def write(result: Comparison, out_dir: Path, size: tuple[int, int] | None = None
     """Render and draw the report of ``result`` into ``out_dir``; return the HTML page."""
     new_shots = [r.index for r in result.rerender]
     pairs = _old_of(result)
-    old_shots = [pairs[j] for j in new_shots if j in pairs]
+    removed = [i for i in range(len(result.old_plan.shots)) if i not in pairs.values()]
+    old_shots = sorted({pairs[j] for j in new_shots if j in pairs} | set(removed))
     size = size or stills.default_size(result.new)
     images: dict[str, str] = {}
-    if new_shots:
+    if old_shots:
         old_plan, old_stills, _ = stills.render(result.old, size, shots=old_shots)
+        stills.contact_sheet(old_plan, old_stills, out_dir / BEFORE, title="before")
+        images["before"] = BEFORE
+    if new_shots:
         new_plan, new_stills, _ = stills.render(result.new, size, shots=new_shots)
-        if old_stills:
-            stills.contact_sheet(old_plan, old_stills, out_dir / BEFORE, title="before")
-            images["before"] = BEFORE
         stills.contact_sheet(new_plan, new_stills, out_dir / AFTER, title="after")
         images["after"] = AFTER
     paths = [
