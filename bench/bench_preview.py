@@ -25,7 +25,7 @@ TARGET = 0.15
 
 def timed(command: list[str]) -> float:
     started = time.monotonic()
-    subprocess.run(command, check=True, cwd=ROOT)
+    subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     return time.monotonic() - started
 
 
