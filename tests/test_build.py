@@ -430,7 +430,9 @@ def test_a_renderer_list_falls_back(write_scene: WriteScene, tmp_path: Path) -> 
 
 
 def test_blank_frames_stop_the_build(write_scene: WriteScene, tmp_path: Path) -> None:
-    scene = write_scene(opacity="[[0, 0], [255, 0]]")  # nothing is visible
+    # so faint that nothing shows, though the state does not hide the volume (an opacity of 0
+    # everywhere is a deliberate blank: the script lets it pass)
+    scene = write_scene(opacity="[[0, 0], [255, 1e-9]]")
     cache = tmp_path / "c"
     result = moviec("build", str(scene), "--cache-dir", str(cache))
     assert result.returncode == 3
