@@ -171,3 +171,68 @@ def test_xml_that_is_not_a_state(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert not (tmp_path / "out.toml").exists()
     assert main(["import", str(tmp_path / "missing.pvsm")]) == 2
     assert capsys.readouterr().err == f"{tmp_path / 'missing.pvsm'}: no such file\n"
+
+
+def prop(name: str, *values: object, proxies: bool = False, enum: str = "") -> str:
+    tag = "Proxy" if proxies else "Element"
+    items = "".join(
+        f'<{tag} value="{v}"/>' if proxies else f'<Element index="{i}" value="{v}"/>'
+        for i, v in enumerate(values)
+    )
+    return f'<Property name="{name}">{items}{enum}</Property>'
+
+
+def minimal_state(data: Path) -> str:
+    """A state as ParaView writes it, cut to what import reads: a palette background, a
+    parallel projection, an odd view size, no camera track."""
+    space = '<Domain name="enum"><Entry value="2" text="Lab"/></Domain>'
+    mode = '<Domain name="enum"><Entry value="2" text="GPU Based"/></Domain>'
+    return f"""<GenericParaViewApplication><ServerManagerState version="5.11.0">
+<Proxy group="settings" type="ColorPalette" id="1">{prop("BackgroundColor", 0.2, 0.2, 0.2)}</Proxy>
+<Proxy group="sources" type="XdmfReader" id="2">{prop("FileNames", data)}</Proxy>
+<Proxy group="lookup_tables" type="PVLookupTable" id="3">
+{prop("RGBPoints", 0, 0, 0, 0, 255, 1, 1, 1)}{prop("ColorSpace", 2, enum=space)}</Proxy>
+<Proxy group="piecewise_functions" type="PiecewiseFunction" id="4">
+{prop("Points", 0, 0, 0.5, 0, 255, 1, 0.3, 0.2)}</Proxy>
+<Proxy group="representations" type="UniformGridRepresentation" id="5">
+{prop("Input", 2, proxies=True)}{prop("Representation", "Volume")}{prop("Visibility", 1)}
+{prop("ColorArrayName", "", "", "", "0", "PLI")}{prop("LookupTable", 3, proxies=True)}
+{prop("ScalarOpacityFunction", 4, proxies=True)}{prop("Shade", 1)}
+{prop("VolumeRenderingMode", 2, enum=mode)}</Proxy>
+<Proxy group="views" type="RenderView" id="6">
+{prop("Representations", 5, proxies=True)}{prop("ViewSize", 641, 361)}
+{prop("UseColorPaletteForBackground", 1)}{prop("Background", 1, 1, 1)}
+{prop("CameraPosition", 0, 0, 400)}{prop("CameraFocalPoint", 0, 0, 0)}
+{prop("CameraViewUp", 0, 2, 0)}{prop("CameraViewAngle", 30)}
+{prop("CameraParallelProjection", 1)}{prop("CameraParallelScale", 100)}</Proxy>
+</ServerManagerState></GenericParaViewApplication>
+"""
+
+
+def test_import_with_an_hdf5_dataset(
+    mni_h5: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tmp_path / "view.pvsm"
+    state.write_text(minimal_state(tmp_path / "view.vti"), "utf-8")
+    assert main(["import", str(state)]) == 2
+    assert capsys.readouterr().err == (
+        f"{state}: the volume's reader reads {tmp_path / 'view.vti'}; moviec reads HDF5 or "
+        "XDMF: give --dataset PATH\n"
+    )
+    out = tmp_path / "scene.toml"
+    assert main(["import", str(state), "--dataset", str(mni_h5), "-o", str(out)]) == 0
+    text = out.read_text("utf-8")
+    assert "resolution = [640, 360]  # the view was 641 x 361; sides even" in text
+    assert "background = [0.2, 0.2, 0.2]" in text
+    assert 'array = "/PLI"' in text
+    assert "voxel_size = [1.0, 1.0, 1.0]" in text
+    assert 'renderer = "gpu"' in text and "shade = true" in text
+    assert "[255.0, 1.0, 0.3, 0.2]," in text  # midpoint and sharpness kept
+    loaded = load_scene(out)
+    camera = loaded.scene.camera
+    # the MNI array is 197 x 233 x 189 voxels of 1: y (233) spans 1.0, x's centre is 94.5
+    assert camera.position == pytest.approx((-94.5 / 233, -116.5 / 233, (400 - 98.5) / 233))
+    assert camera.projection == "orthographic"
+    assert camera.parallel_scale == pytest.approx(100 / 233)
+    assert camera.view_up == (0.0, 1.0, 0.0)
+    assert [type(s).__name__ for s in loaded.scene.shots] == ["Hold"]
