@@ -19,7 +19,6 @@ import numpy as np
 
 from movie_compiler import fsutil
 from movie_compiler.config.load import LoadedScene
-from movie_compiler.state import _sample
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +142,8 @@ def draw(
         axis.legend(fontsize=8, loc="upper left")
     for b, curve in enumerate(curves_all):
         axis = figure.add_subplot(grid[len(groups) + b])
-        rgb = np.array([_sample(curve.colors, s) for s in scalars])
+        points = np.array(curve.colors, dtype=float)
+        rgb = np.stack([np.interp(scalars, points[:, 0], points[:, c]) for c in (1, 2, 3)], -1)
         axis.imshow(rgb[np.newaxis, :, :], aspect="auto", extent=(low, high, 0, 1))
         axis.set_yticks([])
         axis.set_ylabel(curve.label, rotation=0, ha="right", va="center", fontsize=8)
