@@ -47,10 +47,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps '$(NILEARN)'
 	touch $@
 
-bench: system $(STAMP)
+bench: system $(STAMP) $(DEMO_DATA)
 	$(BIN)/python bench/bench_render.py
 	$(BIN)/python bench/bench_convert.py
 	$(BIN)/python bench/bench_cluster.py
+	$(BIN)/python bench/bench_preview.py
 
 clean:
 	rm -rf demo scenes/.moviec .pytest_cache .mypy_cache .ruff_cache

@@ -35,7 +35,11 @@ def parser() -> argparse.ArgumentParser:
         check,
         compile,
         convert,
+        diff,
         doctor,
+        import_state,
+        plan,
+        preview,
         schema,
         tasks,
         xdmf,
@@ -49,7 +53,8 @@ def parser() -> argparse.ArgumentParser:
     main.add_argument("--version", action="version", version=f"moviec {__version__}")
     add_verbosity(main, argparse.SUPPRESS)
     sub = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in (check, compile, build, convert, xdmf, schema, doctor, tasks):
+    commands = (check, compile, build, plan, preview, diff, import_state, convert, xdmf)
+    for command in (*commands, schema, doctor, tasks):
         command.add_parser(sub)
     for choice in sub.choices.values():  # -q/-v after the command too, as git and cargo take them
         add_verbosity(choice, argparse.SUPPRESS)

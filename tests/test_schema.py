@@ -130,3 +130,67 @@ def test_every_model_field_is_described(validator: jsonschema.Draft202012Validat
             if key != "type" and not prop.get("description"):
                 undocumented.append(f"{name}.{key}")
     assert undocumented == []
+
+
+@pytest.mark.parametrize(
+    ("shot", "where", "message"),
+    [
+        (
+            {"type": "orbit", "frames": 4, "eassing": "linear"},
+            [0],
+            "Additional properties are not allowed ('eassing' was unexpected)",
+        ),
+        (
+            {"type": "hold", "frames": 4, "degrees": 90},
+            [0],
+            "Additional properties are not allowed ('degrees' was unexpected)",
+        ),
+        (
+            {"type": "orbt", "frames": 4},
+            [0, "type"],
+            "'orbt' is not one of ['dolly', 'flight', 'hold', 'orbit']",
+        ),
+        (
+            {"type": "flight", "frames": 4, "keyframes": [{"at": 1.0, "positon": [1, 0, 0]}]},
+            [0, "keyframes", 0],
+            "Additional properties are not allowed ('positon' was unexpected)",
+        ),
+        ({"frames": 4}, [0], "'type' is a required property"),
+    ],
+)
+def test_a_shot_mistake_is_one_message_naming_the_key(
+    shot: dict[str, Any],
+    where: list[Any],
+    message: str,
+    validator: jsonschema.Draft202012Validator,
+) -> None:
+    """A shot's type selects its keys (if/then), so an independent validator names the bad
+    key once instead of failing every shot type."""
+    scene = toml_as_json(HERE / "scenes" / "minimal.toml")
+    scene["shots"] = [shot]
+    errors = list(validator.iter_errors(scene))
+    assert [(["shots", *where], e.message) for e in errors] == [
+        (list(e.absolute_path), message) for e in errors
+    ]
+    assert len(errors) == 1 and not errors[0].context
+
+
+def test_each_shot_type_selects_its_definition(
+    validator: jsonschema.Draft202012Validator,
+) -> None:
+    items = validator.schema["properties"]["shots"]["items"]
+    assert "discriminator" not in json.dumps(validator.schema)
+    assert items["properties"]["type"]["enum"] == ["dolly", "flight", "hold", "orbit"]
+    assert [rule["then"]["$ref"] for rule in items["allOf"]] == [
+        "#/$defs/Dolly",
+        "#/$defs/Flight",
+        "#/$defs/Hold",
+        "#/$defs/Orbit",
+    ]
+
+
+def test_optional_keys_are_offered_once(validator: jsonschema.Draft202012Validator) -> None:
+    """TOML has no null: an optional key is its type alone, not a choice of it or null."""
+    assert '"null"' not in json.dumps(validator.schema)
+    output = validator.schema["$defs"]["Movie"]["properties"]["output"]
+    assert output["type"] == "string" and "anyOf" not in output

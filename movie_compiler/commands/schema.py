@@ -16,10 +16,12 @@ DOCS_PATH = Path("docs/scene-format.md")
 
 
 def scene_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) generated from the scene model."""
+    """The JSON Schema (draft 2020-12) generated from the scene model, reshaped for editors
+    (:mod:`movie_compiler.config.json_schema`)."""
+    from movie_compiler.config.json_schema import for_editors
     from movie_compiler.config.model import Scene
 
-    schema = Scene.model_json_schema()
+    schema = for_editors(Scene.model_json_schema())
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
 
 

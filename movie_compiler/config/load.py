@@ -75,15 +75,22 @@ def load_scene(
     path: str | Path,
     overrides: Sequence[str] = (),
     profile: str | None = None,
+    *,
+    text: str | None = None,
+    shown: str | None = None,
 ) -> LoadedScene:
     """Read, merge and validate a scene file; raise :class:`SceneError` on any problem.
 
     Profiles the scene defines but that are not applied are validated too, so a typo in one
     is found by ``moviec check`` and not only when it is used.
+
+    ``text`` is the scene's text when it does not come from ``path`` (an older revision of
+    the file; its relative paths still resolve beside ``path``), and ``shown`` how messages
+    name it (default: ``path``).
     """
     scene_path = Path(path)
-    shown = str(path)
-    text = _read(scene_path, shown)
+    shown = shown if shown is not None else str(path)
+    text = _read(scene_path, shown) if text is None else text.removeprefix("\ufeff")
     file_raw = _parse(text, shown)
     origins = Origins(shown, locate(text))
 

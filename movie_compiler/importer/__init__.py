@@ -1,0 +1,1 @@
+"""Import a saved ParaView state (``.pvsm``) as a moviec scene."""

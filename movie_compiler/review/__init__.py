@@ -1,0 +1,2 @@
+"""Review of scenes and scene diffs: the plan table, the semantic diff, preview images, the
+HTML report."""
