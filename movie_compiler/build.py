@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from movie_compiler import cache, encode, generate, provenance
+from movie_compiler import cache, encode, fit, generate, provenance
 from movie_compiler.config.load import LoadedScene
-from movie_compiler.data import dataset
+from movie_compiler.data import dataset, facts
 from movie_compiler.errors import InputError, MissingRequirement, ToolError
 from movie_compiler.logs import progress_enabled
 from movie_compiler.plan import Plan, plan
@@ -59,13 +59,18 @@ def build(
     info = paraview.probe()
     renderer = choose_renderer(loaded, info)
 
-    # 3. Describe the dataset for ParaView (dataset.xdmf beside the script).
+    # 3. Describe the dataset for ParaView (dataset.xdmf beside the script, and dataset.json:
+    #    its value range and normalisation), then check before loading that the renderer and
+    #    this machine's memory can hold it at that level (fit.py).
     description = dataset.write_description(loaded, space.build_dir / generate.DATASET_NAME)
+    known = facts.facts(loaded, space.root)
+    facts_file = facts.write(space.build_dir / generate.FACTS_NAME, known)
+    renderer = fit.check(loaded, info, known, ranks=ranks, jobs=jobs).mode
 
     # 4. Key each shot by what makes its frames; write the script and plan.
     inputs = cache.render_inputs(
         script=generate.pixel_source(loaded),
-        description=description.read_text("utf-8"),
+        description=description.read_text("utf-8") + facts_file.read_text("utf-8"),
         data_identity=dataset.identity(loaded),
         renderer=renderer,
         paraview_version=info.version,

@@ -24,6 +24,7 @@ from movie_compiler.render.paraview import MIN_PARAVIEW, RENDERER_MODES
 SCRIPT_NAME = "render.py"
 PLAN_NAME = "plan.json"
 DATASET_NAME = "dataset.xdmf"
+FACTS_NAME = "dataset.json"
 _MARKER = re.compile(r"# @(\w+)")
 """A line of the template where the generator inserts a section's constants."""
 
@@ -92,6 +93,8 @@ def _sections(loaded: LoadedScene) -> dict[str, str]:
         "data": "\n".join(
             [
                 f"DATA_FILE = os.path.join(HERE, {literal(DATASET_NAME)})  # from dataset.*",
+                f"DATA_FACTS_FILE = os.path.join(HERE, {literal(FACTS_NAME)})"
+                "  # its range and normalisation",
                 assignment("ARRAY", array_name(loaded), "dataset.array; None: the first array"),
             ]
         ),

@@ -17,7 +17,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "compile",
         help="write the pvpython script and frame plan of a scene",
         description="Compile a scene into DIR/render.py and DIR/plan.json without running "
-        "ParaView. If the dataset is present, DIR/dataset.xdmf is written too, so that "
+        "ParaView. If the dataset is present, DIR/dataset.xdmf and DIR/dataset.json (its value "
+        "range and normalisation) are written too, so that "
         "`pvbatch DIR/render.py` renders the frames.",
     )
     parser.add_argument("scene", metavar="SCENE")
@@ -38,9 +39,11 @@ def run(args: argparse.Namespace) -> int:
     written = generate.write(args.output, loaded, frames)
     log.info("wrote %s and %s", written["script"], written["plan"])
     try:
+        from movie_compiler.data import facts
         from movie_compiler.data.dataset import write_description
 
         description = write_description(loaded, args.output / generate.DATASET_NAME)
+        facts.write(args.output / generate.FACTS_NAME, facts.facts(loaded, None, measure=False))
     except MoviecError as error:
         log.warning(
             "no %s: %s (build writes it when the dataset is present)",

@@ -263,3 +263,14 @@ def _compare_range(
                 "colours" if key == "colors" else "opacities",
             )
     return problems
+
+
+def selection(loaded: LoadedScene) -> Selection | None:
+    """What the render reads from an HDF5 ``dataset.path`` (None for XDMF input)."""
+    return None if _is_xdmf(loaded) else _selection(loaded)
+
+
+def xdmf_source(loaded: LoadedScene) -> tuple[Path, str] | None:
+    """For XDMF input, the HDF5 file and dataset behind the scene's attribute, if it is read
+    from HDF5."""
+    return _xdmf_source(loaded, _path(loaded)) if _is_xdmf(loaded) else None
