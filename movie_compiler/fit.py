@@ -119,7 +119,7 @@ def _check_memory(
     if level is not None:
         ways.append(f"dataset.level = {level}")
     nodes = _ranks_for_memory(loaded, dims, available, mode)
-    if nodes is not None:
+    if nodes is not None and estimated.total > available:  # one process alone is too big
         ways.append(
             f"--mpi {nodes} with one rank per node of this size (MOVIEC_MPIEXEC, such as "
             '"mpiexec --hostfile hosts")'
