@@ -53,15 +53,20 @@ def display_tag(info: ParaViewInfo) -> str:
     return f"display={shown}" if shown else "xvfb"
 
 
-def limits(info: ParaViewInfo, *, use_cache: bool = True) -> GLLimits:
-    """The OpenGL limits of ``info``'s pvbatch on the display a build would use."""
+def limits(
+    info: ParaViewInfo, *, use_cache: bool = True, env: dict[str, str] | None = None
+) -> GLLimits:
+    """The OpenGL limits of ``info``'s pvbatch on the display a build would use (``env``: an
+    environment with that display already; default: start one if needed)."""
     probe = resources.files("movie_compiler.script").joinpath("probe.py")
     key = probe_cache.executable_key(info.executable, probe.read_text("utf-8"))
     key = f"{key}|gl|{display_tag(info)}"
     document = probe_cache.load(key) if use_cache else None
+    if document is None and env is not None:
+        document = _run(info, env)
     if document is None:
-        with display_env(info) as env:
-            document = _run(info, env)
+        with display_env(info) as started:
+            document = _run(info, started)
         probe_cache.store(key, document)
     try:
         return GLLimits(
