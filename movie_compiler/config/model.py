@@ -113,7 +113,10 @@ class Volume(Table):
 
     renderer: Renderer | Annotated[list[Renderer], Field(min_length=1)] = "smart"
     """Volume renderer, or a list of renderers in order of preference: the first one this
-    ParaView has is used. A single renderer that is unavailable stops the build."""
+    ParaView has is used. A single renderer that is unavailable stops the build. `gpu` and
+    `smart` are checked before loading against OpenGL's 3D texture limit (per axis, per MPI
+    rank): a list takes the next renderer, `smart` becomes the CPU ray caster, `gpu` alone
+    stops the build and says what fits."""
     colors: Annotated[
         list[Annotated[tuple[Number, ...], Field(min_length=4, max_length=4)]],
         Field(min_length=1),
