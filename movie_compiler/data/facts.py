@@ -32,7 +32,7 @@ from typing import Any
 from movie_compiler import fsutil
 from movie_compiler.config.load import LoadedScene
 from movie_compiler.data import dataset, xdmf
-from movie_compiler.data.store import open_hdf5, scan_range, stored_range
+from movie_compiler.data.store import DataProblem, open_hdf5, scan_range, stored_range
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,21 @@ def value_range(
 ) -> tuple[float, float] | None:
     """The range of ``array`` (or its hyperslab of ``stride``) in ``file``: stored by
     moviec convert, remembered from an earlier measurement, or measured now (None if not
-    ``measure``)."""
+    ``measure``, or if the file cannot be read here: then ParaView measures it)."""
+    try:
+        return _value_range(file, array, stride, cache_dir, measure)
+    except (DataProblem, KeyError, OSError) as exc:
+        log.debug("no value range for %s in %s: %s", array, file, exc)
+        return None
+
+
+def _value_range(
+    file: Path,
+    array: str,
+    stride: tuple[int, int, int],
+    cache_dir: Path | None,
+    measure: bool,
+) -> tuple[float, float] | None:
     with open_hdf5(file) as handle:
         item = handle[array]
         base = handle[array.split("_levels/")[0]] if "_levels/" in array else item
