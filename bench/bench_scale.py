@@ -206,6 +206,7 @@ def benchmark(args: argparse.Namespace, work: Path, env: dict[str, str]) -> None
         log = next((folder / ".moviec" / "builds").glob("*/render.log")).read_text("utf-8")
         found = stages(log)
         results.append(report(name, found, seconds, peak, before))
+        save(results)
         if number == 2:  # the baseline: the same script without dataset.json
             build = next((folder / ".moviec" / "builds").glob("*/render.py")).parent
             (build / "dataset.json").unlink()
@@ -226,10 +227,15 @@ def benchmark(args: argparse.Namespace, work: Path, env: dict[str, str]) -> None
                     "baseline: " + name + ", no dataset.json", stages(output), seconds, peak, before
                 )
             )
+            save(results)
+    print(f"results: {ROOT / 'bench' / 'results' / 'scale.json'}")
+
+
+def save(results: list[dict[str, object]]) -> None:
+    """Write the results so far (a run interrupted later keeps them)."""
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "scale.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    print(f"results: {out / 'scale.json'}")
 
 
 def report(
