@@ -17,9 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from movie_compiler import cache, encode, fsutil, generate, interrupts, provenance, transitions
+from movie_compiler import (
+    cache,
+    encode,
+    fit,
+    fsutil,
+    generate,
+    interrupts,
+    provenance,
+    transitions,
+)
 from movie_compiler.config.load import LoadedScene
-from movie_compiler.data import checks, dataset
+from movie_compiler.data import checks, dataset, facts
 from movie_compiler.errors import InputError, MissingRequirement, ToolError
 from movie_compiler.frames_out import export as export_frames
 from movie_compiler.logs import progress_enabled
@@ -75,7 +84,7 @@ def build(
     started = time.monotonic()
     # 1. Check the data, plan, choose the renderer, describe the data, key the shots, write
     # the script.
-    prepared = prepare(loaded, cache_dir=cache_dir, ranks=ranks, strict=strict)
+    prepared = prepare(loaded, cache_dir=cache_dir, ranks=ranks, jobs=jobs, strict=strict)
     if encode_movie:  # a folder that cannot take the movie is found now, not after rendering
         fsutil.check_writable(prepared.loaded.output.parent)
     wanted = select_frames(prepared.plan, frame_range)
@@ -108,12 +117,19 @@ def build(
 
 
 def prepare(
-    loaded: LoadedScene, *, cache_dir: Path | None = None, ranks: int = 1, strict: bool = False
+    loaded: LoadedScene,
+    *,
+    cache_dir: Path | None = None,
+    ranks: int = 1,
+    jobs: int = 1,
+    strict: bool = False,
 ) -> Prepared:
     """Check the data against the scene (the scene takes from the file what it leaves out:
-    element type, voxel size, unit), plan every frame, find ParaView and choose the renderer,
-    describe the dataset, key each shot by what makes its frames, and write the script and
-    plan into the build folder. Nothing is written before the data check passed."""
+    element type, voxel size, unit), find ParaView and choose the renderer, describe the
+    dataset (dataset.xdmf, and dataset.json: its value range and normalisation), check before
+    loading that the renderer and this machine's memory can hold it (fit.py), plan every
+    frame, key each shot by what makes its frames, and write the script and plan into the
+    build folder. Nothing is written before the data check passed."""
     interrupts.check()
     loaded = checks.prepare(loaded, strict=strict)
     space = workspace(loaded, cache_dir)
@@ -121,11 +137,14 @@ def prepare(
     info = paraview.probe()
     renderer = choose_renderer(loaded, info)
     description = dataset.write_description(loaded, space.build_dir / generate.DATASET_NAME)
+    known = facts.facts(loaded, space.root)
+    facts_file = facts.write(space.build_dir / generate.FACTS_NAME, known)
+    renderer = fit.check(loaded, info, known, ranks=ranks, jobs=jobs).mode
     frames_plan = plan(loaded.scene, dataset.extent(description))
     keys = cache.scene_keys(
         loaded,
         frames_plan,
-        description=description.read_text("utf-8"),
+        description=description.read_text("utf-8") + facts_file.read_text("utf-8"),
         renderer=renderer,
         paraview_version=info.version,
         ranks=ranks,

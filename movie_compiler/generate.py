@@ -28,6 +28,7 @@ DATASET_NAME = "dataset.xdmf"
 PLAN_FORMAT = 2
 """Version of plan.json's layout; the script refuses a plan of another version. 2: each frame
 is a complete frame state (camera, colors, opacity, clip, box), not only a camera."""
+FACTS_NAME = "dataset.json"
 _MARKER = re.compile(r"# @(\w+)")
 """A line of the template where the generator inserts a section's constants."""
 
@@ -96,6 +97,8 @@ def _sections(loaded: LoadedScene) -> dict[str, str]:
         "data": "\n".join(
             [
                 f"DATA_FILE = os.path.join(HERE, {literal(DATASET_NAME)})  # from dataset.*",
+                f"DATA_FACTS_FILE = os.path.join(HERE, {literal(FACTS_NAME)})"
+                "  # its range and normalisation",
                 assignment("ARRAY", array_name(loaded), "dataset.array; None: the first array"),
             ]
         ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -193,7 +194,14 @@ def test_check_data_passes_and_warns_about_uncovered_values(
         0,
         f"{where}: dataset.dtype: not given; using uint8, as in /PLI in {mni_h5}\n",
     )
-    assert out.startswith(f"{scene}: ok")
+    ok, estimate = out.splitlines()
+    assert ok.startswith(f"{scene}: ok")
+    assert re.fullmatch(  # smart is counted as the GPU mapper; 1920 x 1080
+        rf"{re.escape(str(scene))}: memory: about 0\.52 GiB \(volume 0\.01, mapper 0\.01, frame "
+        r"0\.07, ParaView 0\.43\) per pvbatch to render 189 x 233 x 197 voxels with 'smart' on "
+        r"one rank; \d+\.\d+ GiB available here",
+        estimate,
+    ), estimate
     colors = [[10, 0.0, 0.0, 0.0], [200, 1.0, 1.0, 1.0]]
     scene = write_scene(dataset={"path": str(mni_h5), "array": "/PLI"}, volume={"colors": colors})
     code, out, err = check(scene, capsys, "-q")

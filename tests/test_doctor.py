@@ -20,6 +20,15 @@ FFMPEG_LINE = r"ok    ffmpeg: \S+ \(imageio-ffmpeg: ffmpeg\S*\) with libx264, li
 DISK_LINE = r"(ok  |warn)  disk: \d+\.\d GiB free in .+"
 MPI_LINE = r"info  MPI: .+"
 SLURM_LINE = r"info  Slurm: .+"
+OPENGL_LINE = (
+    r"info  OpenGL: llvmpipe \(LLVM [\d.]+, \d+ bits\), [\d.]+ \(Core Profile\) Mesa [\d.]+; "
+    r"gpu and smart draw volumes of at most 2048 voxels per axis \(per MPI rank\); longer ones: "
+    r"ray-cast, a pyramid level, or --mpi N"
+)
+MEMORY_LINE = (
+    r"info  memory: \d+\.\d+ GiB available, \d+ cores; each build estimates what every pvbatch "
+    r"holds and stops before loading when it does not fit"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -75,6 +84,7 @@ def test_doctor_on_this_machine(
         rf"ok    render {re.escape(name)}: drew a test volume \(\d+% of the image, \d+\.\d\d s\)"
         for name in info.renderers
     ]
+    expected += [OPENGL_LINE, MEMORY_LINE]
     expected += [FFMPEG_LINE, DISK_LINE, MPI_LINE, SLURM_LINE, "ready to build movies"]
     assert len(lines) == len(expected), "\n".join(lines)
     for line, pattern in zip(lines, expected, strict=True):

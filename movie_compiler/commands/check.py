@@ -12,11 +12,14 @@ import json
 import logging
 import re
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from movie_compiler.commands._scene_args import add_scene_options
 from movie_compiler.errors import ExitCode, MoviecError, SceneError
 from movie_compiler.logs import shorten
+
+if TYPE_CHECKING:
+    from movie_compiler.config.load import LoadedScene
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +40,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         action="store_true",
         help="also open the dataset, as a build does first: the array exists and is 3-D with "
         "at least 2 voxels per axis, its element type and voxel size agree with the scene's, "
-        "and its values meet the colour and opacity points",
+        "and its values meet the colour and opacity points; print what each pvbatch will hold "
+        "in memory",
     )
     parser.add_argument(
         "--format",
@@ -94,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
 
     failed = False
     found: list[dict[str, Any]] = []
+    estimates: list[str] = []
     for path in args.scenes:
         try:
             loaded = load_scene(path, args.overrides, args.profile)
@@ -101,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
             if args.data:
                 from movie_compiler.data.checks import prepare
 
-                prepare(loaded, strict=args.strict, scan_limit=None)
+                loaded = prepare(loaded, strict=args.strict, scan_limit=None)
+                estimates.append(f"{path}: {memory_line(loaded)}")
         except MoviecError as error:
             failed = True
             if args.format == "text":
@@ -116,9 +122,34 @@ def run(args: argparse.Namespace) -> int:
             overlap = sum(shot.crossfade or 0 for shot in loaded.scene.shots)
             also = f", crossfades overlap {overlap} movie frames" if overlap else ""
             print(f"{path}: ok ({shots}, {frames.frames} frames, {seconds:.1f} s{also})")
+            if args.data and estimates:
+                print(estimates.pop())
     if args.format == "github":
         for problem in found:
             print(annotation(problem))
     elif args.format == "json":
         print(json.dumps(found, indent=1, ensure_ascii=False))
     return int(ExitCode.INVALID if failed else ExitCode.OK)
+
+
+def memory_line(loaded: LoadedScene) -> str:
+    """What one pvbatch holds for ``loaded`` on one rank (``build`` checks it per rank), and
+    the memory this machine has."""
+    from movie_compiler import fit
+    from movie_compiler.data.facts import facts
+    from movie_compiler.render import memory
+    from movie_compiler.render.paraview import RENDERER_MODES
+
+    dims = facts(loaded, None, measure=False).dims
+    if dims is None:
+        return "memory: not estimated (the XDMF file's shape is not a 3DCoRectMesh)"
+    wanted = loaded.scene.volume.renderer
+    name = wanted if isinstance(wanted, str) else wanted[0]
+    estimate = fit.estimate_for(loaded, dims, RENDERER_MODES[name])
+    available = memory.available_bytes()
+    here = f"; {memory.gib(available)} GiB available here" if available is not None else ""
+    size = " x ".join(str(n) for n in dims)
+    return (
+        f"memory: about {estimate.describe()} per pvbatch to render {size} voxels with "
+        f"{name!r} on one rank{here}"
+    )

@@ -17,7 +17,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "compile",
         help="write the pvpython script and frame plan of a scene",
         description="Compile a scene into DIR/render.py and DIR/plan.json without running "
-        "ParaView. If the dataset is present, DIR/dataset.xdmf is written too, so that "
+        "ParaView. If the dataset is present, DIR/dataset.xdmf and DIR/dataset.json (its value "
+        "range and normalisation) are written too, so that "
         "`pvbatch DIR/render.py` renders the frames.",
     )
     parser.add_argument("scene", metavar="SCENE")
@@ -29,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     from movie_compiler import generate
     from movie_compiler.config.load import load_scene
-    from movie_compiler.data import dataset
+    from movie_compiler.data import dataset, facts
     from movie_compiler.data.checks import prepare
     from movie_compiler.data.dataset import dataset_path, write_description
     from movie_compiler.plan import plan
@@ -42,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     if data.exists():  # checked before anything is written: a bad dataset leaves no files
         loaded = prepare(loaded, strict=args.strict)
         description = write_description(loaded, args.output / generate.DATASET_NAME)
+        facts.write(args.output / generate.FACTS_NAME, facts.facts(loaded, None, measure=False))
         log.info("wrote %s", description)
         extent = dataset.extent(description)
     else:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from movie_compiler.errors import ExitCode, MissingRequirement, MoviecError
-from movie_compiler.render import mpi
+from movie_compiler.render import gl, memory, mpi
 from movie_compiler.render.health import try_renderers
 from movie_compiler.render.paraview import ParaViewInfo, probe
 from movie_compiler.render.xvfb import xvfb
@@ -79,6 +79,8 @@ def checks() -> Iterator[Check]:
             yield Check("skip", "test render", "needs ParaView and a display")
         else:
             yield from _test_render(info, env)
+            yield _opengl(info, env)
+    yield _memory()
     yield _ffmpeg()
     yield _disk()
     yield _mpi()
@@ -155,6 +157,35 @@ def _test_render(info: ParaViewInfo, env: dict[str, str]) -> Iterator[Check]:
         else:
             advice = "check the OpenGL driver (Mesa: apt-get install libgl1-mesa-dri)"
             yield Check("FAIL", name, found, advice)
+
+
+def _opengl(info: ParaViewInfo, env: dict[str, str]) -> Check:
+    """The OpenGL pvbatch gets, and the largest volume its GPU renderers can hold."""
+    try:
+        found = gl.limits(info, use_cache=False, env=env)
+    except MoviecError as error:
+        return Check("warn", "OpenGL", str(error), "builds check the limit in pvbatch instead")
+    return Check(
+        "info",
+        "OpenGL",
+        f"{found.renderer}, {found.version}; gpu and smart draw volumes of at most "
+        f"{found.max_3d_texture} voxels per axis (per MPI rank); longer ones: ray-cast, a "
+        "pyramid level, or --mpi N",
+    )
+
+
+def _memory() -> Check:
+    """Memory for pvbatch: builds compare their estimate with it before loading."""
+    available = memory.available_bytes()
+    if available is None:
+        return Check("info", "memory", "unknown (no /proc/meminfo); builds do not check it")
+    cores = os.cpu_count() or 1
+    return Check(
+        "info",
+        "memory",
+        f"{memory.gib(available)} GiB available, {cores} cores; each build estimates what "
+        "every pvbatch holds and stops before loading when it does not fit",
+    )
 
 
 def _ffmpeg() -> Check:

@@ -137,7 +137,10 @@ class Volume(Table):
 
     renderer: Renderer | Annotated[list[Renderer], Field(min_length=1)] = "smart"
     """Volume renderer, or a list of renderers in order of preference: the first one this
-    ParaView has is used. A single renderer that is unavailable stops the build."""
+    ParaView has is used. A single renderer that is unavailable stops the build. `gpu` and
+    `smart` are checked before loading against OpenGL's 3D texture limit (per axis, per MPI
+    rank): a list takes the next renderer, `smart` becomes the CPU ray caster, `gpu` alone
+    stops the build and says what fits."""
     colors: ColorPoints
     """Colour transfer function: `[scalar, r, g, b]` points, scalars strictly increasing
     inside the range of `dataset.dtype`, colours from 0 to 1 (ParaView's `RGBPoints`)."""

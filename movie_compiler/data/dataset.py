@@ -193,3 +193,14 @@ def xdmf_source(loaded: LoadedScene, path: Path) -> tuple[Path, str] | None:
             return ref.file, ref.dataset
     log.info("%s: attribute %r is not read from HDF5; its values are not checked", path, name)
     return None
+
+
+def selection(loaded: LoadedScene) -> Selection | None:
+    """What the render reads from an HDF5 ``dataset.path`` (None for XDMF input)."""
+    return None if is_xdmf(loaded) else selection_of(loaded)
+
+
+def hdf5_behind(loaded: LoadedScene) -> tuple[Path, str] | None:
+    """For XDMF input, the HDF5 file and dataset behind the scene's attribute, if it is read
+    from HDF5."""
+    return xdmf_source(loaded, dataset_path(loaded)) if is_xdmf(loaded) else None

@@ -107,16 +107,20 @@ def stored_range(dataset: h5py.Dataset) -> tuple[float, float] | None:
     return float(np.asarray(low).item()), float(np.asarray(high).item())
 
 
-def scan_range(dataset: h5py.Dataset) -> tuple[float, float] | None:
-    """Min and max of a 3-D dataset, read in blocks of about 64 MB (NaN ignored)."""
+def scan_range(dataset: h5py.Dataset, stride: Factor = (1, 1, 1)) -> tuple[float, float] | None:
+    """Min and max of a 3-D dataset, or of its hyperslab of ``stride`` (starting at 0),
+    read in blocks of about 64 MB (NaN ignored)."""
     depth, rows, cols = dataset.shape
+    sz, sy, sx = stride
     row_bytes = max(1, cols * dataset.dtype.itemsize)
     block_rows = max(1, min(rows, READ_BLOCK_BYTES // row_bytes))
-    block_slices = max(1, READ_BLOCK_BYTES // (row_bytes * rows)) if block_rows == rows else 1
+    block_rows = max(sy, block_rows - block_rows % sy)
+    block_slices = max(1, READ_BLOCK_BYTES // (row_bytes * rows)) if block_rows >= rows else 1
+    block_slices = max(sz, block_slices - block_slices % sz)
     low, high = math.inf, -math.inf
     for z in range(0, depth, block_slices):
         for r in range(0, rows, block_rows):
-            block = dataset[z : z + block_slices, r : r + block_rows, :]
+            block = dataset[z : z + block_slices : sz, r : r + block_rows : sy, ::sx]
             found = finite_range(block)
             if found is not None:
                 low, high = min(low, found[0]), max(high, found[1])

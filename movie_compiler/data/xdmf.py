@@ -241,5 +241,9 @@ def _walk(element: ET.Element, base: Path, attribute: str | None, out: list[Refe
         _walk(child, base, attribute, out)
 
 
-def _local(tag: str) -> str:
+def local_name(tag: str) -> str:
+    """An element's tag without its namespace."""
     return tag.rsplit("}", 1)[-1]
+
+
+_local = local_name

@@ -47,9 +47,18 @@ def load(key: str) -> dict[str, Any] | None:
 
 
 def store(key: str, document: dict[str, Any]) -> None:
-    """Remember ``document`` under ``key`` (dropping entries of other versions of the program)."""
+    """Remember ``document`` under ``key`` (dropping entries of other versions of the program).
+
+    A key is :func:`executable_key`, optionally followed by ``|`` and what else it depends
+    on (such as the display of the OpenGL limits); entries of the same executable identity
+    are kept side by side."""
     program = key.split("|", 1)[0]
-    entries = {k: v for k, v in _entries().items() if k.split("|", 1)[0] != program}
+    identity = "|".join(key.split("|")[:4])
+    entries = {
+        k: v
+        for k, v in _entries().items()
+        if k.split("|", 1)[0] != program or "|".join(k.split("|")[:4]) == identity
+    }
     entries[key] = document
     kept = dict(list(entries.items())[-MAX_ENTRIES:])
     path = cache_dir() / FILE_NAME

@@ -2,12 +2,16 @@
 #
 #     pvbatch probe.py                       (no display needed: it renders nothing)
 #     pvbatch probe.py --render DIR MODE...  (needs a display, or a headless ParaView)
+#     pvbatch probe.py --limits              (needs a display, or a headless ParaView)
 #
 # The first form prints one line "moviec-probe JSON" with the ParaView and Python versions,
 # the volume rendering modes ParaView offers, whether ray tracing (OSPRay) is built in, and
 # the rendering capability bits. The second renders a small Wavelet volume with each named
 # VolumeRenderingMode into DIR and prints one line "moviec-render JSON" per mode, saying
-# whether the image shows anything. It imports only ParaView and the standard library.
+# whether the image shows anything. The third prints one line "moviec-limits JSON" with the
+# limits of the OpenGL that pvbatch renders with: the largest 3D texture (the GPU volume
+# mapper's bound on each axis of a volume), the largest 2D texture, and the OpenGL vendor,
+# renderer and version. It imports only ParaView and the standard library.
 
 import argparse
 import importlib.util
@@ -48,6 +52,34 @@ def describe():
             is not None,
             "headless": bool(headless),
             "capabilities": int(capabilities),
+        },
+    )
+
+
+def limits():
+    """The OpenGL limits that matter to volume rendering, from a real render window."""
+    from paraview import simple
+    from paraview.vtk.vtkRenderingOpenGL2 import vtkTextureObject
+
+    view = simple.CreateRenderView()
+    view.ViewSize = [SIZE, SIZE]
+    simple.Render(view)  # creates the OpenGL context
+    window = view.GetRenderWindow()
+    texture = vtkTextureObject()
+    texture.SetContext(window)
+    strings = {}
+    for line in window.ReportCapabilities().splitlines():
+        name, colon, value = line.partition(":")
+        if colon and name.startswith("OpenGL ") and name.endswith(" string"):
+            strings[name[len("OpenGL ") : -len(" string")]] = value.strip()
+    emit(
+        "limits",
+        {
+            "max_3d_texture": int(texture.GetMaximumTextureSize3D()),
+            "max_texture": int(texture.GetMaximumTextureSize(window)),
+            "vendor": strings.get("vendor", ""),
+            "renderer": strings.get("renderer", ""),
+            "version": strings.get("version", ""),
         },
     )
 
@@ -103,9 +135,12 @@ def render(directory, modes):
 def main():
     parser = argparse.ArgumentParser(description="Probe ParaView for moviec.")
     parser.add_argument("--render", metavar="DIR", help="render a test volume into DIR")
+    parser.add_argument("--limits", action="store_true", help="report the OpenGL limits")
     parser.add_argument("modes", nargs="*", help="VolumeRenderingMode values to render with")
     args = parser.parse_args()
-    if args.render:
+    if args.limits:
+        limits()
+    elif args.render:
         render(args.render, args.modes)
     else:
         describe()

@@ -29,12 +29,19 @@ from paraview.simple import (
     CreateRenderView,
     GetColorTransferFunction,
     GetOpacityTransferFunction,
+    Render,
     SaveScreenshot,
     Show,
     Slice,
     XDMFReader,
 )
+from paraview.vtk.vtkCommonCore import vtkDataArray, vtkInformationVector
+from paraview.vtk.vtkCommonExecutionModel import (
+    vtkExtentTranslator,
+    vtkStreamingDemandDrivenPipeline,
+)
 from paraview.vtk.vtkIOImage import vtkPNGReader
+from paraview.vtk.vtkRenderingOpenGL2 import vtkTextureObject
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -68,11 +75,29 @@ def check_paraview():
 
 # -- Data -----------------------------------------------------------------------------------
 DATA_FILE = os.path.join(HERE, 'dataset.xdmf')  # from dataset.*
+DATA_FACTS_FILE = os.path.join(HERE, 'dataset.json')  # its range and normalisation
 ARRAY = 't1'  # dataset.array; None: the first array
 
 
-def load_data():
-    """Read the volume and check that the array is there."""
+def stage(name, started):
+    """Report how long a stage took: "moviec-stage NAME SECONDS" (rank 0 only)."""
+    if is_root():
+        print(f"moviec-stage {name} {time.monotonic() - started:.3f}", flush=True)
+
+
+def read_facts():
+    """What moviec knows of the data (dataset.json, written with dataset.xdmf): its value
+    range and normalisation. Empty when the file is missing: then ParaView measures both."""
+    try:
+        with open(DATA_FACTS_FILE, encoding="utf-8") as stream:
+            return json.load(stream)
+    except FileNotFoundError:
+        return {}
+
+
+def load_data(facts):
+    """Read the volume, check that the array is there, and give it its known value range."""
+    started = time.monotonic()
     if not os.path.exists(DATA_FILE):
         fail(f"dataset description {DATA_FILE} is missing (moviec writes it at build time)", 2)
     reader = XDMFReader(FileNames=[DATA_FILE])
@@ -83,14 +108,49 @@ def load_data():
         fail(f"array {name!r} is not in {DATA_FILE} (it has: {listed})", 2)
     reader.PointArrayStatus = [name]
     reader.UpdatePipeline()
+    stage("read", started)
+    if facts.get("range") is not None:
+        give_range(reader, name, facts["range"])
     return reader, name
+
+
+def give_range(reader, name, value_range):
+    """Cache the value range on this process's array, as VTK does after computing it, so
+    that ParaView's Show does not read every value twice (GetRange, then GetFiniteRange).
+    The array must not be modified afterwards: that drops the cached range."""
+    output = reader.GetClientSideObject().GetOutputDataObject(0)
+    if not hasattr(output, "GetPointData"):
+        return  # not one image (several grids): let ParaView measure
+    array = output.GetPointData().GetArray(name)
+    if array is None or array.GetNumberOfComponents() != 1:
+        return
+    for key in (vtkDataArray.PER_COMPONENT(), vtkDataArray.PER_FINITE_COMPONENT()):
+        per_component = vtkInformationVector()
+        per_component.SetNumberOfInformationObjects(1)
+        per_component.GetInformationObject(0).Set(
+            vtkDataArray.COMPONENT_RANGE(), [float(value) for value in value_range], 2
+        )
+        array.GetInformation().Set(key, per_component)
+
+
+def data_bounds(reader):
+    """The whole volume's bounds in the data's coordinates, from its extent, origin and
+    spacing (no pass over the data, unlike ParaView's data information)."""
+    source = reader.GetClientSideObject()
+    image = source.GetOutputDataObject(0)
+    if not hasattr(image, "GetSpacing"):
+        return reader.GetDataInformation().GetBounds()
+    whole = source.GetOutputInformation(0).Get(vtkStreamingDemandDrivenPipeline.WHOLE_EXTENT())
+    origin, spacing = image.GetOrigin(), image.GetSpacing()
+    return [origin[i // 2] + whole[i] * spacing[i // 2] for i in range(6)]
 
 
 def normalisation(reader):
     """Scale and offset that make the longest physical axis span 1.0, centred at the origin.
 
     The physical extent of N voxels of spacing s is N * s (as in moviec's own XDMF files,
-    where this is the identity).
+    where this is the identity). moviec passes it in dataset.json where it knows it; this
+    asks ParaView for the bounds instead, which costs a pass over the data information.
     """
     info = reader.GetDataInformation()
     bounds, extent = info.GetBounds(), info.GetExtent()
@@ -128,13 +188,40 @@ def available_renderers(display):
     return modes
 
 
-def show_volume(view, reader, array):
-    display = Show(reader, view)
-    display.SetRepresentationType("Volume")
-    ColorBy(display, ("POINTS", array))
+def texture_limit(view):
+    """GL_MAX_3D_TEXTURE_SIZE of this process's OpenGL: the longest axis the GPU mapper can
+    upload (a longer one makes pvbatch abort at the first render)."""
+    Render(view)  # an empty view: creates the OpenGL context
+    texture = vtkTextureObject()
+    texture.SetContext(view.GetRenderWindow())
+    return texture.GetMaximumTextureSize3D()
+
+
+def largest_piece(reader):
+    """The longest axes, in points, of the blocks ParaView gives the MPI ranks (one block,
+    the whole volume, without MPI)."""
+    information = reader.GetClientSideObject().GetOutputInformation(0)
+    whole = list(information.Get(vtkStreamingDemandDrivenPipeline.WHOLE_EXTENT()))
+    ranks = servermanager.vtkProcessModule.GetProcessModule().GetNumberOfLocalPartitions()
+    translator = vtkExtentTranslator()
+    longest = [0, 0, 0]
+    for piece in range(ranks):
+        extent = [0] * 6
+        translator.PieceToExtentThreadSafe(
+            piece, ranks, 0, whole, extent, vtkExtentTranslator.BLOCK_MODE, 0
+        )
+        for axis in range(3):
+            longest[axis] = max(longest[axis], extent[2 * axis + 1] - extent[2 * axis] + 1)
+    return longest
+
+
+def choose_renderer(reader, display, limit):
+    """The first of RENDERERS that this ParaView has and that can draw the volume: the GPU
+    modes only if every rank's block fits OpenGL's 3D texture; Smart that does not fit
+    becomes the CPU ray caster (as moviec build decides before loading)."""
     modes = available_renderers(display)
-    chosen = next((mode for mode in RENDERERS if mode in modes), None)
-    if chosen is None:
+    usable = [mode for mode in RENDERERS if mode in modes]
+    if not usable:
         wanted = " or ".join(repr(mode) for mode in RENDERERS)
         fail(
             f"volume renderer {wanted} is not available in this ParaView (it has: "
@@ -142,14 +229,43 @@ def show_volume(view, reader, array):
             'such as ["ospray", "gpu"]',
             3,
         )
+    if limit is None:
+        return usable[0]
+    piece = largest_piece(reader)
+    for mode in usable:
+        if mode not in ("GPU Based", "Smart") or max(piece) <= limit:
+            return mode
+        if mode == "Smart":
+            return "Ray Cast Only"
+    size = " x ".join(str(n) for n in piece)
+    fail(
+        f"volume renderer 'GPU Based' cannot hold a block of {size} voxels: OpenGL's 3D "
+        f"texture limit is {limit} per axis; use a coarser level, the 'ray-cast' renderer, or "
+        "more MPI ranks",
+        3,
+    )
+
+
+def show_volume(view, reader, array, facts):
+    started = time.monotonic()
+    gpu = any(mode in ("GPU Based", "Smart") for mode in RENDERERS)
+    limit = texture_limit(view) if gpu else None  # before Show: this render must be empty
+    display = Show(reader, view)
+    display.SetRepresentationType("Volume")
+    ColorBy(display, ("POINTS", array))
+    chosen = choose_renderer(reader, display, limit)
     display.VolumeRenderingMode = chosen
     display.Visibility = int(VOLUME_VISIBLE)
     display.Shade = int(SHADE)
-    scale, offset = normalisation(reader)
+    if facts.get("scale") is not None and facts.get("offset") is not None:
+        scale, offset = facts["scale"], facts["offset"]
+    else:
+        scale, offset = normalisation(reader)
     display.Scale = [scale, scale, scale]
     display.Position = offset
     if OPACITY_UNIT_DISTANCE is not None:
         display.ScalarOpacityUnitDistance = OPACITY_UNIT_DISTANCE / scale
+    stage("show", started)
     return chosen, display
 
 
@@ -556,7 +672,7 @@ class Setters:
                 high[axis] = min(high[axis], -plane["offset"])
         # World = data * scale + position; ParaView's cropping plane i of axis a is
         # origin[a] + data_bounds[i] * crop_scale[a].
-        bounds = self.reader.GetDataInformation().GetBounds()
+        bounds = data_bounds(self.reader)
         scale, position = self.display.Scale, self.display.Position
         origin, factors = [], []
         for a in range(3):
@@ -647,8 +763,9 @@ def main():
         frames = [f for f in frames if not os.path.exists(os.path.join(args.output, paths[f]))]
 
     view = make_view()
-    reader, array = load_data()
-    renderer, display = show_volume(view, reader, array)
+    facts = read_facts()
+    reader, array = load_data(facts)
+    renderer, display = show_volume(view, reader, array, facts)
     setters = Setters(view, reader, array, display, *transfer_functions(array))
     setters.overlays = Overlays(view, setters.color_function, plan)
     previous = None
