@@ -135,10 +135,39 @@ def prepare(
     space = workspace(loaded, cache_dir)
     interrupts.check()
     info = paraview.probe()
-    renderer = choose_renderer(loaded, info)
-    description = dataset.write_description(loaded, space.build_dir / generate.DATASET_NAME)
-    known = facts.facts(loaded, space.root)
-    facts_file = facts.write(space.build_dir / generate.FACTS_NAME, known)
+    keyed = key_shots(loaded, info, space.build_dir, cache_root=space.root, ranks=ranks, jobs=jobs)
+    frames_plan, renderer, keys = keyed.plan, keyed.renderer, keyed.keys
+    written = generate.write(space.build_dir, loaded, frames_plan, shot_dirs=keys)
+    return Prepared(loaded, frames_plan, space, info, renderer, keys, written["script"], ranks)
+
+
+@dataclass(frozen=True)
+class Keyed:
+    """A scene planned and keyed as the build renders it."""
+
+    plan: Plan
+    renderer: str
+    """ParaView's name of the renderer resolved for this data."""
+    keys: list[str]
+
+
+def key_shots(
+    loaded: LoadedScene,
+    info: paraview.ParaViewInfo,
+    folder: Path,
+    *,
+    cache_root: Path | None,
+    ranks: int = 1,
+    jobs: int = 1,
+) -> Keyed:
+    """Describe the dataset into ``folder`` (dataset.xdmf and dataset.json), resolve the
+    renderer against OpenGL's texture limit and this machine's memory, plan every frame and
+    key each shot. ``prepare()`` does this in the build folder; ``moviec plan`` and ``moviec
+    diff`` in a temporary one, so that their keys are the build's."""
+    choose_renderer(loaded, info)  # a renderer the scene insists on and ParaView lacks: exit 3
+    description = dataset.write_description(loaded, folder / generate.DATASET_NAME)
+    known = facts.facts(loaded, cache_root)
+    facts_file = facts.write(folder / generate.FACTS_NAME, known)
     renderer = fit.check(loaded, info, known, ranks=ranks, jobs=jobs).mode
     frames_plan = plan(loaded.scene, dataset.extent(description))
     keys = cache.scene_keys(
@@ -149,8 +178,7 @@ def prepare(
         paraview_version=info.version,
         ranks=ranks,
     )
-    written = generate.write(space.build_dir, loaded, frames_plan, shot_dirs=keys)
-    return Prepared(loaded, frames_plan, space, info, renderer, keys, written["script"], ranks)
+    return Keyed(frames_plan, renderer, keys)
 
 
 def render_frames(

@@ -334,6 +334,7 @@ def submit(
     frames = replace(space.frames, job_alive=job_alive_checker())
     _warn_if_local(space.root)
     wanted = select_frames(prepared.plan, frame_range)
+    frames.prepare(prepared.plan, prepared.keys, prepared.loaded.path, wanted)  # their shots
     if force:
         frames.remove(prepared.plan, prepared.keys, wanted)
     todo = frames.missing(prepared.plan, prepared.keys, wanted)

@@ -49,31 +49,32 @@ class ShotCount:
     """Frames a build renders now (after its repeated-frame detection)."""
 
 
-def shot_keys(loaded: LoadedScene, plan: Plan, *, data: bool = True) -> ShotKeys:
+def shot_keys(
+    loaded: LoadedScene, plan: Plan, *, data: bool = True, cache_dir: Path | None = None
+) -> ShotKeys:
     """The build's keys when possible (``data``), else scene keys with the reason."""
     if data:
         try:
-            return _build_keys(loaded, plan)
+            return _build_keys(loaded, plan, cache_dir)
         except MoviecError as error:
             return scene_keys(loaded, plan, reason=error.lines[0])
     return scene_keys(loaded, plan, reason="not asked to read the dataset")
 
 
-def _build_keys(loaded: LoadedScene, plan: Plan) -> ShotKeys:
-    from movie_compiler.build import choose_renderer
-    from movie_compiler.data import dataset
+def _build_keys(loaded: LoadedScene, plan: Plan, cache_dir: Path | None) -> ShotKeys:
+    """The build's own keys: the same data check and keying stage (``build.key_shots``) in a
+    temporary folder."""
+    from movie_compiler.build import key_shots
+    from movie_compiler.data import checks, dataset
     from movie_compiler.render import paraview
 
+    loaded = checks.prepare(loaded)
     identity = dataset.identity(loaded)
-    with tempfile.TemporaryDirectory(prefix="moviec-keys-") as folder:
-        description = dataset.write_description(loaded, Path(folder) / generate.DATASET_NAME)
-        text = description.read_text("utf-8")
     info = paraview.probe()
-    renderer = choose_renderer(loaded, info)
-    keys = cache.scene_keys(
-        loaded, plan, description=text, renderer=renderer, paraview_version=info.version
-    )
-    return ShotKeys(keys, build=True, data=describe_source(identity["source"]))
+    root = cache_dir if cache_dir is not None else loaded.base_dir / ".moviec"
+    with tempfile.TemporaryDirectory(prefix="moviec-keys-") as folder:
+        keyed = key_shots(loaded, info, Path(folder), cache_root=root)
+    return ShotKeys(keyed.keys, build=True, data=describe_source(identity["source"]))
 
 
 def scene_keys(loaded: LoadedScene, plan: Plan, reason: str = "") -> ShotKeys:
