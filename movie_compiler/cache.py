@@ -488,8 +488,12 @@ def _create(path: Path, owner: Owner) -> bool:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:
         return False
-    with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-        stream.write(owner.line())
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.write(owner.line())
+    except OSError as error:  # a full disk: no empty claim left, and the message names it
+        path.unlink(missing_ok=True)
+        raise OSError(error.errno, error.strerror, str(path)) from None
     return True
 
 

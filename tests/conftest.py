@@ -274,3 +274,21 @@ def slurm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
             os.environ.pop("SLURM_CONF", None)
         else:
             os.environ["SLURM_CONF"] = before
+
+
+def build_scene(scene: Path, cache: Path) -> None:
+    """``moviec build SCENE --cache-dir CACHE`` as a user runs it; fails the test with moviec's
+    messages when it does not succeed."""
+    import sys
+
+    command = [sys.executable, "-m", "movie_compiler", "build", str(scene), "--cache-dir"]
+    result = subprocess.run([*command, str(cache)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+
+
+def read_rgb(path: Path) -> np.ndarray:
+    """A PNG frame as an RGB array, decoded by PyAV (not by ParaView or moviec)."""
+    import av
+
+    with av.open(str(path)) as container:
+        return next(container.decode(video=0)).to_ndarray(format="rgb24")  # type: ignore[no-any-return]

@@ -6,13 +6,11 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
+from conftest import build_scene, read_rgb
 
 pytestmark = pytest.mark.paraview
 
@@ -60,23 +58,10 @@ def build(
     text = SCENE.format(data=data, volume=volume, keyframes=keyframes, frames=frames, colors=colors)
     scene.write_text(text, "utf-8")
     cache = tmp_path / "cache"
-    command = [
-        sys.executable,
-        "-m",
-        "movie_compiler",
-        "build",
-        str(scene),
-        "--cache-dir",
-        str(cache),
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr
+    build_scene(scene, cache)
     sidecar = json.loads((tmp_path / "movie.mp4.json").read_text("utf-8"))
     folder = cache / "frames" / sidecar["frame_cache"][0]
-    images = []
-    for number in range(frames):
-        with av.open(str(folder / f"{number:06d}.png")) as container:
-            images.append(next(container.decode(video=0)).to_ndarray(format="rgb24"))
+    images = [read_rgb(folder / f"{number:06d}.png") for number in range(frames)]
     return images
 
 

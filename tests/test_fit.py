@@ -31,6 +31,7 @@ output = "movie.mp4"
 path = "{data}"
 array = "/v"
 voxel_size = [1.0, 1.0, 1.0]
+dtype = "uint8"
 
 [volume]
 renderer = {renderer}
@@ -100,7 +101,7 @@ def test_gpu_alone_stops_before_loading_with_the_ways_out(
     result = moviec("build", str(scene), "--cache-dir", str(cache))
     assert result.returncode == 3
     assert result.stderr.strip().splitlines() == [
-        f"{scene}:11:12: volume.renderer: 'gpu' cannot draw 8 x 2100 x 8 voxels: OpenGL's 3D "
+        f"{scene}:12:12: volume.renderer: 'gpu' cannot draw 8 x 2100 x 8 voxels: OpenGL's 3D "
         "texture limit here is 2048 per axis, and a longer axis makes pvbatch abort; use "
         "dataset.level = 1 (4 x 1050 x 8), or dataset.subsample = [1, 2, 1], or "
         'renderer = "ray-cast" (or a list such as ["gpu", "ray-cast"]), or --mpi 2'
@@ -122,7 +123,7 @@ def test_a_renderer_list_falls_back_past_gpu(write_scene: WriteScene, tmp_path: 
     result = moviec("build", str(scene), "--cache-dir", str(cache), "--no-encode")
     assert result.returncode == 0, result.stderr
     assert (
-        f"warning: {scene}:11:12: volume.renderer: 'gpu' cannot hold 8 x 2100 x 8 voxels per "
+        f"warning: {scene}:12:12: volume.renderer: 'gpu' cannot hold 8 x 2100 x 8 voxels per "
         "rank (OpenGL's 3D texture limit is 2048); using 'ray-cast'"
     ) in result.stderr
     assert "moviec-start 2 Ray_Cast_Only" in render_log(cache)
@@ -158,18 +159,19 @@ def test_the_script_run_by_hand_refuses_instead_of_aborting(
 
 
 def test_too_little_memory_stops_before_loading(write_scene: WriteScene, tmp_path: Path) -> None:
-    """Frames of 16384 x 16384 pixels need about 9 GiB per pvbatch; 64 of them at once need
-    more than this machine has (the available memory itself cannot be faked)."""
+    """Frames of 8192 x 4352 pixels (the largest H.264 takes) need about 1.6 GiB per pvbatch;
+    64 of them at once need more than this machine has (the available memory itself cannot be
+    faked)."""
     scene = write_scene('"ray-cast"')
     result = moviec(
         "build", str(scene), "--cache-dir", str(tmp_path / "c"), "--jobs", "64",
-        "--set", "movie.resolution=[16384, 16384]",
+        "--set", "movie.resolution=[8192, 4352]",
     )  # fmt: skip
     assert result.returncode == 3
     (line,) = result.stderr.strip().splitlines()
     pattern = (
-        rf"{re.escape(str(scene))}:6:8: dataset\.path: rendering needs about 9\.4 GiB \(volume "
-        r"0\.00, mapper 0\.00, frame 9\.0, ParaView 0\.43\) per pvbatch x 64 processes, but "
+        rf"{re.escape(str(scene))}:6:8: dataset\.path: rendering needs about 1\.6 GiB \(volume "
+        r"0\.00, mapper 0\.00, frame 1\.2, ParaView 0\.43\) per pvbatch x 64 processes, but "
         r"this machine has \d+\.\d+ GiB available; use fewer --jobs"
     )
     assert re.fullmatch(pattern, line), line

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import av
 import h5py
 import numpy as np
 import pytest
+from conftest import build_scene, read_rgb
 
 from movie_compiler.camera import framing, vec
 from movie_compiler.config.load import load_scene
@@ -105,19 +103,7 @@ frames = 1
         "utf-8",
     )
     cache = tmp_path / "cache"
-    command = [
-        sys.executable,
-        "-m",
-        "movie_compiler",
-        "build",
-        str(scene),
-        "--cache-dir",
-        str(cache),
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr
-    frame = next(cache.glob("frames/*/000000.png"))
-    with av.open(str(frame)) as container:
-        image = next(container.decode(video=0)).to_ndarray(format="rgb24")
+    build_scene(scene, cache)
+    image = read_rgb(next(cache.glob("frames/*/000000.png")))
     rows = np.flatnonzero((image.sum(axis=2) > 30).any(axis=1))
     assert rows.max() - rows.min() + 1 == pytest.approx(80, abs=2)

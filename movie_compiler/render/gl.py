@@ -18,7 +18,7 @@ from importlib import resources
 from typing import Any
 
 from movie_compiler.errors import ToolError
-from movie_compiler.render import probe_cache
+from movie_compiler.render import mpi, probe_cache
 from movie_compiler.render.messages import last_meaningful_line
 from movie_compiler.render.paraview import PROBE_TIMEOUT, ParaViewInfo, display_env
 from movie_compiler.render.process import describe_exit
@@ -85,7 +85,7 @@ def _run(info: ParaViewInfo, env: dict[str, str]) -> dict[str, Any]:
         try:
             result = subprocess.run(
                 [info.executable, str(path), "--limits"],
-                env=env,
+                env=mpi.singleton_env(env),  # a lone pvbatch: no MPI daemon (see mpi.py)
                 stdin=subprocess.DEVNULL,
                 capture_output=True,
                 text=True,
