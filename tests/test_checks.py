@@ -384,6 +384,30 @@ def test_a_nifti_of_floats_needs_no_numbers_typed_by_hand(
     completed = prepare(load_scene(scene))
     dataset = completed.scene.dataset
     assert (dataset.dtype, dataset.voxel_size, dataset.unit) == ("float32", (0.5, 1.0, 1.5), "mm")
+    # Not even the data's range: points as fractions of it.
+    scene = scene_on(write_scene, h5, top=1.0, array="/T1")
+    scene.write_text(scene.read_text().replace("[volume]\n", '[volume]\nscalars = "fraction"\n'))
+    volume = prepare(load_scene(scene)).scene.volume
+    assert volume.scalars == "data"
+    assert [p[0] for p in volume.colors] == pytest.approx([0.0, 380.8], rel=1e-6)
+    assert [p[0] for p in volume.opacity] == pytest.approx([0.0, 380.8], rel=1e-6)
+
+
+def test_fractions_are_shares_of_the_data_range_also_in_keyframes(
+    tmp_path: Path, write_scene: WriteScene
+) -> None:
+    data = np.linspace(10, 129, 4 * 5 * 6).astype(np.float32).reshape(4, 5, 6)
+    h5 = write_h5(tmp_path / "b.h5", data, voxel_size=[1.0, 1.0, 1.0], value_range=(10, 129))
+    scene = scene_on(write_scene, h5, top=1.0)
+    text = scene.read_text()
+    text = text.replace("[volume]\n", '[volume]\nscalars = "fraction"\n', 1)
+    scene.write_text(text + "keyframes = [{ at = 1, opacity = [[0.5, 0.0], [1.0, 1.0]] }]\n")
+    completed = prepare(load_scene(scene))
+    low, high = 10.0, 129.0  # the ramp's values
+    assert [p[0] for p in completed.scene.volume.colors] == [low, high]
+    keyframe = completed.scene.shots[0].keyframes[0]
+    assert keyframe.opacity is not None
+    assert [p[0] for p in keyframe.opacity] == [low + 0.5 * (high - low), high]
 
 
 def test_convert_stores_the_unit_it_is_given(

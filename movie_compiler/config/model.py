@@ -148,6 +148,10 @@ class Volume(Table):
     """Opacity transfer function: `[scalar, opacity]` or `[scalar, opacity, midpoint,
     sharpness]` points (midpoint 0.5 and sharpness 0 by default), scalars strictly
     increasing, the other values from 0 to 1."""
+    scalars: Literal["data", "fraction"] = "data"
+    """What the scalars of `colors` and `opacity` (and their keyframes) are: `data` values,
+    or a `fraction` of the data's value range (0 its lowest value, 1 its highest; the range
+    `moviec convert` stores, or measured), so a first scene needs no number from the file."""
     color_space: Literal["RGB", "HSV", "Lab", "Diverging", "Step"] = "RGB"
     """Colour space in which colours are interpolated between points."""
     shade: Flag = False

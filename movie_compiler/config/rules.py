@@ -108,8 +108,8 @@ def _dataset(scene: Scene) -> Iterator[Finding]:
 
 def _volume(scene: Scene) -> Iterator[Finding]:
     volume = scene.volume
-    yield from _points(("volume",), "colors", volume.colors, scene.dataset.dtype)
-    yield from _points(("volume",), "opacity", volume.opacity, scene.dataset.dtype)
+    yield from _points(("volume",), "colors", volume.colors, _kind(scene))
+    yield from _points(("volume",), "opacity", volume.opacity, _kind(scene))
     yield from _plane_and_box(("volume",), volume.clip, volume.box)
     yield from _slices(("volume",), volume.slices)
     if not volume.visible and not volume.slices:
@@ -140,8 +140,20 @@ def _points(
                     (*path, name, index, component),
                     f"{what} must be from 0 to 1, got {value:g}",
                 )
-    limits_ = DTYPE_RANGES[dtype] if dtype is not None else None
+    if dtype == FRACTION:
+        limits_: tuple[float, float] | None = (0.0, 1.0)
+    else:
+        limits_ = DTYPE_RANGES[dtype] if dtype is not None else None
     yield from _scalars((*path, name), [p[0] for p in points], dtype, limits_)
+
+
+FRACTION = "fraction"
+"""What :func:`_kind` says for points given as fractions of the data's range."""
+
+
+def _kind(scene: Scene) -> str | None:
+    """What the points' scalars must lie in: the dtype's range, or 0 to 1 (fractions)."""
+    return FRACTION if scene.volume.scalars == "fraction" else scene.dataset.dtype
 
 
 def _scalars(
@@ -149,11 +161,13 @@ def _scalars(
 ) -> Iterator[Finding]:
     for index, value in enumerate(scalars):
         if limits is not None and not limits[0] <= value <= limits[1]:
-            yield (
-                (*path, index, 0),
-                f"scalar {value:g} is outside the range of dataset.dtype = {dtype!r} "
-                f"({limits[0]:g} to {limits[1]:g})",
+            where = (
+                'must be from 0 to 1 (volume.scalars = "fraction": a share of the data\'s range)'
+                if dtype == FRACTION
+                else f"is outside the range of dataset.dtype = {dtype!r} "
+                f"({limits[0]:g} to {limits[1]:g})"
             )
+            yield ((*path, index, 0), f"scalar {value:g} {where}")
         if index and value <= scalars[index - 1]:
             yield (
                 (*path, index, 0),
@@ -313,9 +327,9 @@ def _keyframes(path: KeyPath, shot: ShotBase, scene: Scene) -> Iterator[Finding]
         elif camera_keys:
             yield from _camera_keyframe(kpath, keyframe, scene)
         if keyframe.colors is not None:
-            yield from _points(kpath, "colors", keyframe.colors, scene.dataset.dtype)
+            yield from _points(kpath, "colors", keyframe.colors, _kind(scene))
         if keyframe.opacity is not None:
-            yield from _points(kpath, "opacity", keyframe.opacity, scene.dataset.dtype)
+            yield from _points(kpath, "opacity", keyframe.opacity, _kind(scene))
         yield from _plane_and_box(kpath, keyframe.clip, keyframe.box)
         if keyframe.slices is not None:
             yield from _slices(kpath, keyframe.slices)

@@ -91,9 +91,62 @@ def inspect(loaded: LoadedScene, scan_limit: int | None = None) -> tuple[LoadedS
             _check_spacing(loaded, selection, voxel_size, findings)
     findings.errors.extend(_rules(loaded, completed))
     value_range = _value_range(selection, scan_limit)
+    if loaded.scene.volume.scalars == "fraction":
+        if value_range is None:
+            findings.errors.append(
+                loaded.problem(
+                    ("volume", "scalars"),
+                    f'"fraction" needs the value range of {selection.read.path} in '
+                    f"{selection.file}, which the file does not store and which is too large "
+                    "to read for it here; convert it with moviec convert (which stores it), or "
+                    "give the points in data values",
+                )
+            )
+            return completed, findings
+        return _to_data(completed, value_range), findings
     if value_range is not None:
         _compare_range(loaded, selection, value_range, findings)
     return completed, findings
+
+
+def _to_data(loaded: LoadedScene, value_range: tuple[float, float]) -> LoadedScene:
+    """The scene with its colour and opacity points (and their keyframes') given as fractions
+    of ``value_range`` turned into data values."""
+    low, high = value_range
+    log.info(
+        '%s: volume.scalars = "fraction": 0 to 1 is the data\'s range, %g to %g',
+        _at(loaded),
+        low,
+        high,
+    )
+
+    def data(points: Sequence[Sequence[float]] | None) -> list[tuple[float, ...]] | None:
+        if points is None:
+            return None
+        return [(low + p[0] * (high - low), *p[1:]) for p in points]
+
+    scene = loaded.scene
+    volume = scene.volume.model_copy(
+        update={
+            "scalars": "data",
+            "colors": data(scene.volume.colors),
+            "opacity": data(scene.volume.opacity),
+        }
+    )
+    shots = [
+        shot.model_copy(
+            update={
+                "keyframes": [
+                    k.model_copy(update={"colors": data(k.colors), "opacity": data(k.opacity)})
+                    for k in shot.keyframes
+                ]
+            }
+        )
+        for shot in scene.shots
+    ]
+    return dataclasses.replace(
+        loaded, scene=scene.model_copy(update={"volume": volume, "shots": shots})
+    )
 
 
 # -- what the scene may leave to the file -----------------------------------------------------
