@@ -150,9 +150,9 @@ def test_a_cancelled_task_fails_the_encode_job_and_a_rerun_renders_only_what_is_
 def test_two_submissions_at_once_render_each_frame_once(
     slurm: dict[str, str], write_scene: WriteScene, tmp_path: Path
 ) -> None:
-    """The second submission leaves out the frames the first one's tasks have claimed by then
-    (none, or some, depending on how fast Slurm started them), and the tasks claim frames
-    before rendering them, so each frame is rendered by one task of one submission."""
+    """The second submission leaves out the frames the first one's tasks have claimed or
+    finished by then (none, or some, depending on how fast Slurm started them); the tasks claim
+    frames before rendering them, so each frame is rendered by one task of one submission."""
     scene = write_scene(orbit=8)
     cache = tmp_path / "cache"
     args = ["build", str(scene), "--cache-dir", str(cache), "--executor", "slurm"]
@@ -160,10 +160,12 @@ def test_two_submissions_at_once_render_each_frame_once(
     second = moviec(*args, "--tasks", "3")
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
     assert "0 being rendered by another build, 13 to render" in first.stdout
-    busy, todo = re.search(  # type: ignore[union-attr]
-        r"(\d+) being rendered by another build, (\d+) to render", second.stdout
+    counts = re.search(  # type: ignore[union-attr]
+        r"15 frames, (\d+) cached, (\d+) being rendered by another build, (\d+) to render, "
+        r"(\d+) repeated",
+        second.stdout,
     ).groups()
-    assert int(busy) + int(todo) == 13, second.stdout
+    assert sum(int(n) for n in counts) == 15, second.stdout  # each frame counted once
     jobs = [submitted(first.stdout), submitted(second.stdout)]
     for _, encode_job, _ in jobs:
         assert wait_ended(encode_job, slurm) == "COMPLETED"
