@@ -55,13 +55,13 @@ def shot_keys(
     """The build's keys when possible (``data``), else scene keys with the reason."""
     if data:
         try:
-            return _build_keys(loaded, plan, cache_dir)
+            return _build_keys(loaded, cache_dir)
         except MoviecError as error:
             return scene_keys(loaded, plan, reason=error.lines[0])
     return scene_keys(loaded, plan, reason="not asked to read the dataset")
 
 
-def _build_keys(loaded: LoadedScene, plan: Plan, cache_dir: Path | None) -> ShotKeys:
+def _build_keys(loaded: LoadedScene, cache_dir: Path | None) -> ShotKeys:
     """The build's own keys: the same data check and keying stage (``build.key_shots``) in a
     temporary folder."""
     from movie_compiler.build import key_shots
